@@ -1,0 +1,663 @@
+/* config.c — see config.h.  libconfuse does the syntax; the validate
+ * callbacks below check values while the parser still knows the line. */
+#include "config.h"
+
+#include <confuse.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "chain.h"
+
+/* The diagnostics sink of the load in progress (loading is not reentrant:
+ * libconfuse callbacks carry no user pointer). */
+static struct {
+	diag_fn *fn;
+	void *ctx;
+	int errors;
+	bool resolve;
+} load;
+
+static void report(cfg_t *cfg, enum diag_level level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	int n = 0;
+
+	if (cfg && cfg->filename)
+		n = snprintf(msg, sizeof(msg), "%s:%d: ", cfg->filename, cfg->line);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = 0;
+	if (level == DIAG_WARNING)
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, "warning: ");
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	if (level == DIAG_ERROR)
+		load.errors++;
+	if (load.fn)
+		load.fn(load.ctx, level, msg);
+}
+
+/* libconfuse's error printer writes to stderr, which may be the client's
+ * socket under xinetd: route it to our sink instead. */
+static void cfg_errfn(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	report(cfg, DIAG_ERROR, fmt, ap);
+}
+
+static void __attribute__((format(printf, 2, 3))) warn(cfg_t *cfg, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(cfg, DIAG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 2, 3))) error(cfg_t *cfg, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(cfg, DIAG_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- validators ---------------------------------------------------------- */
+
+static bool path_absolute(cfg_t *cfg, cfg_opt_t *opt, const char *v)
+{
+	if (v[0] != '/') {
+		error(cfg, "%s must be an absolute path, not '%s'", opt->name, v);
+		return false;
+	}
+	return true;
+}
+
+static int v_path(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	return v && *v && !path_absolute(cfg, opt, v) ? -1 : 0;
+}
+
+/* A file the server reads at run time: missing is a warning (the config
+ * may be checked before the files are installed); present but unreadable
+ * is an error. */
+static int v_file(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (!v || !*v)
+		return 0;
+	if (!path_absolute(cfg, opt, v))
+		return -1;
+	if (access(v, F_OK) != 0)
+		warn(cfg, "%s file %s does not exist", opt->name, v);
+	else if (access(v, R_OK) != 0)
+		error(cfg, "%s file %s is not readable", opt->name, v);
+	return 0;
+}
+
+static int v_domains(cfg_t *cfg, cfg_opt_t *opt)
+{
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *d = cfg_opt_getnstr(opt, i);
+
+		if (!domain_valid(d, strlen(d), DOM_UTF8)) {
+			error(cfg, "domains: '%s' is not a domain name", d);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* mailboxes = "/var/mail/%d/%n": absolute, and only %d %n %u %% escapes. */
+static int v_mailboxes(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	bool who = false;
+
+	if (!v || !path_absolute(cfg, opt, v))
+		return -1;
+	for (const char *p = v; *p; p++) {
+		if (*p != '%')
+			continue;
+		p++;
+		if (*p == 'n' || *p == 'u')
+			who = true;
+		else if (*p != 'd' && *p != '%') {
+			error(cfg, "mailboxes: unknown escape '%%%c' (use %%d, %%n, %%u)", *p ? *p : ' ');
+			return -1;
+		}
+	}
+	if (!who) {
+		error(cfg, "mailboxes: '%s' has neither %%n nor %%u: every user would share one maildir", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* lmtp = "unix:/path" | "host:port" | "[v6]:port" */
+static int v_lmtp(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (!v || !*v)
+		return 0;
+	if (strncmp(v, "unix:", 5) == 0 ? v[5] != '/' : !strrchr(v, ':')) {
+		error(cfg, "lmtp: '%s' is neither unix:/path nor host:port", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int v_bind(cfg_t *cfg, cfg_opt_t *opt)
+{
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *b = cfg_opt_getnstr(opt, i);
+		const char *colon = strrchr(b, ':');
+		char *end;
+		long port;
+
+		if (b[0] == '/')
+			continue;	/* UNIX socket path */
+		if (!colon || colon == b) {
+			error(cfg, "bind: '%s' is not ADDRESS:PORT, [IPV6]:PORT or /path", b);
+			return -1;
+		}
+		port = strtol(colon + 1, &end, 10);
+		if (*end || port < 1 || port > 65535) {
+			error(cfg, "bind: '%s' has no valid port", b);
+			return -1;
+		}
+		if (b[0] == '[' ? colon[-1] != ']' : memchr(b, ':', (size_t)(colon - b)) != NULL) {
+			error(cfg, "bind: '%s': write IPv6 addresses in brackets, as [::1]:25", b);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int v_nonneg(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (cfg_opt_getnint(opt, 0) < 0) {
+		error(cfg, "%s must not be negative", opt->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int v_positive(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (cfg_opt_getnint(opt, 0) <= 0) {
+		error(cfg, "%s must be a positive number of seconds", opt->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int v_auth_required(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (strcasecmp(v, "true") && strcasecmp(v, "false") && strcasecmp(v, "announce")) {
+		error(cfg, "authRequired must be true, false or announce, not '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int v_hello_name(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v && !domain_valid(v, strlen(v), DOM_LITERAL)) {
+		error(cfg, "helloName '%s' is not a domain name", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int v_greeting(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	for (; v && *v; v++)
+		if ((unsigned char)*v < 32 || *v == 127) {
+			error(cfg, "smtpGreeting must not contain control characters");
+			return -1;
+		}
+	return 0;
+}
+
+static const char *netparse_why(enum netparse r)
+{
+	switch (r) {
+	case NETPARSE_PREFIX: return "bad prefix length or netmask";
+	case NETPARSE_UNRESOLVED: return "host name does not resolve";
+	case NETPARSE_NOMEM: return "out of memory";
+	default: return "not an address, wildcard, CIDR, netmask or host name";
+	}
+}
+
+static int v_authorized(cfg_t *cfg, cfg_opt_t *opt)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		struct netlist tmp = { 0 };
+		const char *e = cfg_opt_getnstr(opt, i);
+		enum netparse r = netlist_add(&tmp, e, load.resolve);
+
+		netlist_free(&tmp);
+		if (r != NETPARSE_OK) {
+			error(cfg, "authorizedAddresses: '%s': %s", e, netparse_why(r));
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* handler "NAME" { options }: the name must be known, and every option set
+ * must be one that handler takes. */
+static int v_chain_handler(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *h = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	const struct handler_def *def = chain_lookup(cfg_title(h));
+
+	if (!def) {
+		error(cfg, "handlerchain: unknown handler '%s' (known: %s)", cfg_title(h), chain_names());
+		return -1;
+	}
+	if (cfg_size(h, "maxRcpt") > 0) {
+		if (!(def->options & HOPT_MAX_RCPT)) {
+			error(cfg, "handlerchain: %s takes no option maxRcpt", def->name);
+			return -1;
+		}
+		if (cfg_getint(h, "maxRcpt") < 1) {
+			error(cfg, "handlerchain: %s: maxRcpt must be at least 1", def->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int v_tls(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *t = cfg_opt_getnsec(opt, 0);
+	bool on;
+
+	if (!t)
+		return 0;
+	on = cfg_getbool(t, "socketTLS") || cfg_getbool(t, "startTLS");
+	if (cfg_getbool(t, "socketTLS") && cfg_getbool(t, "startTLS")) {
+		error(t, "tls: socketTLS and startTLS cannot both be true");
+		return -1;
+	}
+	if (on && (!cfg_getstr(t, "certificates") || !cfg_getstr(t, "privateKey"))) {
+		error(t, "tls: certificates and privateKey are needed when TLS is on");
+		return -1;
+	}
+	if (cfg_getbool(t, "required") && !cfg_getbool(t, "startTLS")) {
+		error(t, "tls: required = true needs startTLS = true");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the schema ---------------------------------------------------------- */
+
+static cfg_opt_t chain_handler_opts[] = {
+	CFG_INT("maxRcpt", 0, CFGF_NODEFAULT),
+	CFG_END()
+};
+
+static cfg_opt_t chain_opts[] = {
+	CFG_SEC("handler", chain_handler_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_END()
+};
+
+static cfg_opt_t handler_opts[] = {
+	CFG_STR("helloName", NULL, CFGF_NONE),
+	CFG_BOOL("helloNameAutodetect", cfg_false, CFGF_NONE),
+	CFG_INT("connectionTimeout", 360, CFGF_NONE),
+	CFG_INT("connectionLimit", 0, CFGF_NONE),
+	CFG_INT("connectionLimitPerIP", 0, CFGF_NONE),
+	CFG_STR("authRequired", "false", CFGF_NONE),
+	CFG_STR_LIST("authorizedAddresses", "{\"127.0.0.0/8\", \"::1\"}", CFGF_NONE),
+	CFG_BOOL("verifyIdentity", cfg_true, CFGF_NONE),
+	CFG_INT("maxmessagesize", 0, CFGF_NONE),
+	CFG_BOOL("heloEhloEnforcement", cfg_true, CFGF_NODEFAULT),
+	CFG_BOOL("addressBracketsEnforcement", cfg_true, CFGF_NODEFAULT),
+	CFG_STR("smtpGreeting", "", CFGF_NONE),
+	CFG_SEC("handlerchain", chain_opts, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t tls_opts[] = {
+	CFG_BOOL("socketTLS", cfg_false, CFGF_NONE),
+	CFG_BOOL("startTLS", cfg_false, CFGF_NONE),
+	CFG_BOOL("required", cfg_false, CFGF_NONE),
+	CFG_STR("certificates", NULL, CFGF_NONE),
+	CFG_STR("privateKey", NULL, CFGF_NONE),
+	CFG_STR("secret", NULL, CFGF_NONE),
+	CFG_STR("priority", NULL, CFGF_NONE),
+	CFG_STR("ticketKey", NULL, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t server_opts[] = {
+	CFG_BOOL("enabled", cfg_true, CFGF_NONE),
+	CFG_STR_LIST("bind", NULL, CFGF_NONE),
+	CFG_INT("connectBacklog", 200, CFGF_NONE),
+	CFG_SEC("tls", tls_opts, CFGF_NONE),
+	CFG_SEC("handler", handler_opts, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t root_opts[] = {
+	CFG_STR_LIST("domains", NULL, CFGF_NONE),
+	CFG_STR("users", NULL, CFGF_NONE),
+	CFG_STR("aliases", NULL, CFGF_NONE),
+	CFG_STR("mailboxes", "/var/mail/%d/%n", CFGF_NONE),
+	CFG_STR("spool", "/var/spool/smtpd", CFGF_NONE),
+	CFG_STR("lmtp", NULL, CFGF_NONE),
+	CFG_SEC("smtpserver", server_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("lmtpserver", server_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_END()
+};
+
+static void set_validators(cfg_t *cfg)
+{
+	static const struct {
+		const char *key;
+		cfg_validate_callback_t fn;
+	} global[] = {
+		{ "domains", v_domains }, { "users", v_file }, { "aliases", v_file },
+		{ "mailboxes", v_mailboxes }, { "spool", v_path }, { "lmtp", v_lmtp },
+	}, server[] = {
+		{ "bind", v_bind }, { "connectBacklog", v_nonneg }, { "tls", v_tls },
+		{ "tls|certificates", v_file }, { "tls|privateKey", v_file },
+		{ "tls|ticketKey", v_path },
+		{ "handler|helloName", v_hello_name },
+		{ "handler|connectionTimeout", v_positive },
+		{ "handler|connectionLimit", v_nonneg },
+		{ "handler|connectionLimitPerIP", v_nonneg },
+		{ "handler|authRequired", v_auth_required },
+		{ "handler|authorizedAddresses", v_authorized },
+		{ "handler|maxmessagesize", v_nonneg },
+		{ "handler|smtpGreeting", v_greeting },
+		{ "handler|handlerchain|handler", v_chain_handler },
+	};
+	char key[128];
+
+	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
+		cfg_set_validate_func(cfg, global[i].key, global[i].fn);
+	for (size_t i = 0; i < sizeof(server) / sizeof(server[0]); i++) {
+		snprintf(key, sizeof(key), "smtpserver|%s", server[i].key);
+		cfg_set_validate_func(cfg, key, server[i].fn);
+		snprintf(key, sizeof(key), "lmtpserver|%s", server[i].key);
+		cfg_set_validate_func(cfg, key, server[i].fn);
+	}
+}
+
+/* ---- conversion ---------------------------------------------------------- */
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static char **dup_list(cfg_t *cfg, const char *key, size_t *n_r, bool lower)
+{
+	unsigned n = cfg_size(cfg, key);
+	char **v = calloc(n + 1, sizeof(*v));
+
+	*n_r = n;
+	if (!v)
+		return NULL;
+	for (unsigned i = 0; i < n; i++) {
+		v[i] = strdup(cfg_getnstr(cfg, key, i));
+		if (!v[i]) {
+			*n_r = i;
+			return v;
+		}
+		for (char *p = v[i]; lower && *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	return v;
+}
+
+static char *default_hello_name(void)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) != 0 || !host[0])
+		return strdup("localhost");
+	host[sizeof(host) - 1] = '\0';
+	return strdup(host);
+}
+
+static int convert_listener(cfg_t *sec, enum listener_proto proto, struct listener *l)
+{
+	cfg_t *h = cfg_getsec(sec, "handler");
+	cfg_t *t = cfg_getsec(sec, "tls");
+	cfg_t *chain = cfg_getsec(h, "handlerchain");
+	const char *auth = cfg_getstr(h, "authRequired");
+	unsigned n;
+
+	l->name = strdup(cfg_title(sec));
+	l->proto = proto;
+	l->enabled = cfg_getbool(sec, "enabled");
+	l->bind = dup_list(sec, "bind", &l->nbind, false);
+	l->backlog = cfg_getint(sec, "connectBacklog");
+
+	l->tls.socket_tls = cfg_getbool(t, "socketTLS");
+	l->tls.start_tls = cfg_getbool(t, "startTLS");
+	l->tls.required = cfg_getbool(t, "required");
+	l->tls.certificates = dup_or_null(cfg_getstr(t, "certificates"));
+	l->tls.private_key = dup_or_null(cfg_getstr(t, "privateKey"));
+	l->tls.secret = dup_or_null(cfg_getstr(t, "secret"));
+	l->tls.priority = dup_or_null(cfg_getstr(t, "priority"));
+	l->tls.ticket_key = dup_or_null(cfg_getstr(t, "ticketKey"));
+
+	if (cfg_getbool(h, "helloNameAutodetect"))
+		l->hello_name = default_hello_name();
+	else
+		l->hello_name = strdup(cfg_getstr(h, "helloName") ? cfg_getstr(h, "helloName") : "localhost");
+	l->timeout = cfg_getint(h, "connectionTimeout");
+	l->conn_limit = cfg_getint(h, "connectionLimit");
+	l->conn_limit_per_ip = cfg_getint(h, "connectionLimitPerIP");
+	l->auth = strcasecmp(auth, "announce") == 0 ? AUTH_ANNOUNCE
+		: strcasecmp(auth, "true") == 0 ? AUTH_TRUE : AUTH_FALSE;
+	n = cfg_size(h, "authorizedAddresses");
+	for (unsigned i = 0; i < n; i++)
+		if (netlist_add(&l->authorized, cfg_getnstr(h, "authorizedAddresses", i), load.resolve) == NETPARSE_NOMEM)
+			return -ENOMEM;
+	l->verify_identity = cfg_getbool(h, "verifyIdentity");
+	l->max_kb = cfg_getint(h, "maxmessagesize");
+	/* James: enforcement is on for SMTP, off for LMTP, unless set. */
+	l->helo_enforce = cfg_size(h, "heloEhloEnforcement") ? cfg_getbool(h, "heloEhloEnforcement") : proto == PROTO_SMTP;
+	l->brackets_enforce = cfg_size(h, "addressBracketsEnforcement") ? cfg_getbool(h, "addressBracketsEnforcement") : proto == PROTO_SMTP;
+	l->greeting = dup_or_null(cfg_getstr(h, "smtpGreeting"));
+
+	n = cfg_size(chain, "handler");
+	l->chain = calloc(n + 1, sizeof(*l->chain));
+	if (!l->chain || !l->name || !l->hello_name)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		cfg_t *e = cfg_getnsec(chain, "handler", i);
+
+		l->chain[i].def = chain_lookup(cfg_title(e));
+		l->chain[i].max_rcpt = cfg_size(e, "maxRcpt") ? cfg_getint(e, "maxRcpt") : 0;
+	}
+	l->nchain = n;
+	return 0;
+}
+
+static int convert(cfg_t *cfg, const char *path, struct config *c)
+{
+	static const struct {
+		const char *key;
+		enum listener_proto proto;
+	} kinds[] = { { "smtpserver", PROTO_SMTP }, { "lmtpserver", PROTO_LMTP } };
+	size_t total = cfg_size(cfg, "smtpserver") + cfg_size(cfg, "lmtpserver");
+	int rc;
+
+	c->file = strdup(path);
+	c->domains = dup_list(cfg, "domains", &c->ndomains, true);
+	c->users = dup_or_null(cfg_getstr(cfg, "users"));
+	c->aliases = dup_or_null(cfg_getstr(cfg, "aliases"));
+	c->mailboxes = dup_or_null(cfg_getstr(cfg, "mailboxes"));
+	c->spool = dup_or_null(cfg_getstr(cfg, "spool"));
+	c->lmtp = dup_or_null(cfg_getstr(cfg, "lmtp"));
+	if (c->lmtp && !*c->lmtp) {
+		free(c->lmtp);
+		c->lmtp = NULL;
+	}
+	c->listeners = calloc(total + 1, sizeof(*c->listeners));
+	if (!c->file || !c->domains || !c->listeners)
+		return -ENOMEM;
+	for (size_t k = 0; k < 2; k++)
+		for (unsigned i = 0; i < cfg_size(cfg, kinds[k].key); i++) {
+			rc = convert_listener(cfg_getnsec(cfg, kinds[k].key, i), kinds[k].proto,
+					      &c->listeners[c->nlisteners++]);
+			if (rc < 0)
+				return rc;
+		}
+	return 0;
+}
+
+int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct config **cfg_r)
+{
+	cfg_t *cfg;
+	struct config *c;
+	int rc;
+
+	*cfg_r = NULL;
+	load.fn = diag;
+	load.ctx = ctx;
+	load.errors = 0;
+	load.resolve = resolve;
+	if (access(path, R_OK) != 0) {
+		int e = errno;
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s: cannot read: %s", path, strerror(e));
+		if (diag)
+			diag(ctx, DIAG_ERROR, msg);
+		return -e;
+	}
+	cfg = cfg_init(root_opts, CFGF_NONE);
+	if (!cfg)
+		return -ENOMEM;
+	cfg_set_error_function(cfg, cfg_errfn);
+	set_validators(cfg);
+	rc = cfg_parse(cfg, path);
+	if (rc != CFG_SUCCESS || load.errors > 0) {
+		if (rc == CFG_FILE_ERROR && load.errors == 0)
+			error(NULL, "%s: cannot read", path);
+		cfg_free(cfg);
+		return -EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	rc = c ? convert(cfg, path, c) : -ENOMEM;
+	cfg_free(cfg);
+	if (rc < 0) {
+		config_free(c);
+		return rc;
+	}
+	*cfg_r = c;
+	return 0;
+}
+
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nlisteners; i++) {
+		struct listener *l = &c->listeners[i];
+
+		free(l->name);
+		free_list(l->bind, l->nbind);
+		free(l->tls.certificates);
+		free(l->tls.private_key);
+		free(l->tls.secret);
+		free(l->tls.priority);
+		free(l->tls.ticket_key);
+		free(l->hello_name);
+		netlist_free(&l->authorized);
+		free(l->greeting);
+		free(l->chain);
+	}
+	free(c->listeners);
+	free_list(c->domains, c->ndomains);
+	free(c->file);
+	free(c->users);
+	free(c->aliases);
+	free(c->mailboxes);
+	free(c->spool);
+	free(c->lmtp);
+	free(c);
+}
+
+const struct listener *config_listener(const struct config *c, enum listener_proto proto,
+				       const char *name, char *why, size_t whysize)
+{
+	const char *kind = proto == PROTO_SMTP ? "smtpserver" : "lmtpserver";
+	const struct listener *found = NULL;
+	size_t enabled = 0, n = 0;
+
+	for (size_t i = 0; i < c->nlisteners; i++) {
+		const struct listener *l = &c->listeners[i];
+
+		if (l->proto != proto)
+			continue;
+		if (name && strcmp(l->name, name) == 0) {
+			if (!l->enabled) {
+				snprintf(why, whysize, "%s \"%s\" is not enabled", kind, name);
+				return NULL;
+			}
+			return l;
+		}
+		if (!name && l->enabled) {
+			enabled++;
+			found = l;
+		}
+	}
+	if (name) {
+		snprintf(why, whysize, "no %s \"%s\" in %s", kind, name, c->file);
+		return NULL;
+	}
+	if (enabled == 1)
+		return found;
+	if (enabled == 0) {
+		snprintf(why, whysize, "no enabled %s block in %s", kind, c->file);
+		return NULL;
+	}
+	n = (size_t)snprintf(why, whysize, "%zu enabled %s blocks, choose one with -s:", enabled, kind);
+	for (size_t i = 0; i < c->nlisteners && n < whysize; i++)
+		if (c->listeners[i].proto == proto && c->listeners[i].enabled)
+			n += (size_t)snprintf(why + n, whysize - n, " %s", c->listeners[i].name);
+	return NULL;
+}
+
+bool config_is_local_domain(const struct config *c, const char *domain)
+{
+	for (size_t i = 0; i < c->ndomains; i++)
+		if (strcasecmp(c->domains[i], domain) == 0)
+			return true;
+	return false;
+}

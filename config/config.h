@@ -1,0 +1,98 @@
+/* config.h — the libconfuse configuration (the contract: smtpd.conf(5)).
+ *
+ * One file, global keys (domains, users, aliases, mailboxes, spool, lmtp)
+ * and one block per listener: smtpserver "NAME" { } or lmtpserver "NAME"
+ * { }, as <smtpserver>/<lmtpserver> in James' XML.  Loading parses the
+ * whole file, validates every value, and reports each problem as
+ * "FILE:LINE: message" through a diagnostics callback.
+ */
+#ifndef SMTPD_CONFIG_H
+#define SMTPD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "netmatch.h"
+
+enum auth_mode { AUTH_FALSE, AUTH_TRUE, AUTH_ANNOUNCE };
+
+enum listener_proto { PROTO_SMTP, PROTO_LMTP };
+
+/* One handlerchain entry: a fast-fail handler and its options. */
+struct chain_entry {
+	const struct handler_def *def;
+	long max_rcpt;		/* MaxRcptHandler */
+};
+
+struct tls_conf {
+	bool socket_tls;	/* implicit TLS (RFC 8314) */
+	bool start_tls;		/* STARTTLS (RFC 3207) */
+	bool required;		/* MAIL needs TLS first */
+	char *certificates;
+	char *private_key;
+	char *secret;
+	char *priority;
+	char *ticket_key;
+};
+
+struct listener {
+	char *name;
+	enum listener_proto proto;
+	bool enabled;
+	char **bind;
+	size_t nbind;
+	long backlog;
+	struct tls_conf tls;
+	/* handler { } */
+	char *hello_name;
+	long timeout;		/* seconds */
+	long conn_limit;
+	long conn_limit_per_ip;
+	enum auth_mode auth;
+	struct netlist authorized;
+	bool verify_identity;
+	long max_kb;		/* 0 = unlimited */
+	bool helo_enforce;
+	bool brackets_enforce;
+	char *greeting;		/* NULL or "" = generated */
+	struct chain_entry *chain;
+	size_t nchain;
+};
+
+struct config {
+	char *file;
+	char **domains;		/* lower-cased */
+	size_t ndomains;
+	char *users;
+	char *aliases;
+	char *mailboxes;
+	char *spool;
+	char *lmtp;
+	struct listener *listeners;
+	size_t nlisteners;
+};
+
+enum diag_level { DIAG_WARNING, DIAG_ERROR };
+
+/* Receives "FILE:LINE: message" (or "FILE: message") lines. */
+typedef void diag_fn(void *ctx, enum diag_level level, const char *msg);
+
+/* Load and validate @path.  Returns 0 and *@cfg_r, or -EINVAL after
+ * reporting every problem through @diag (-errno when the file cannot be
+ * read).  Warnings do not fail the load.  @resolve: resolve host names in
+ * authorizedAddresses (false only in tests). */
+int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx,
+		struct config **cfg_r);
+void config_free(struct config *cfg);
+
+/* The listener of @proto named @name, or when @name is NULL the only
+ * enabled one.  On failure NULL, and @why holds the reason (with the
+ * choices, when there are several). */
+const struct listener *config_listener(const struct config *cfg,
+				       enum listener_proto proto,
+				       const char *name, char *why, size_t whysize);
+
+/* Whether @domain (lower-case, no trailing dot) is one of ours. */
+bool config_is_local_domain(const struct config *cfg, const char *domain);
+
+#endif

@@ -1,0 +1,41 @@
+/* userdb.h — the users file (Dovecot passwd-file) and the aliases file.
+ *
+ *   users:    user@domain:{SCHEME}hash[:uid:gid:gecos:home:shell:extra]
+ *             (a bare "user" matches that local part in every local domain)
+ *   aliases:  alias@domain: target[, target...]
+ *             (a bare "alias:" matches that local part in every local domain)
+ * Lines starting with '#' and blank lines are ignored; names compare
+ * case-insensitively.  The files are read when needed, never cached across
+ * connections, so edits apply to the next lookup.
+ */
+#ifndef SMTPD_USERDB_H
+#define SMTPD_USERDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Find @address ("local@domain", lower-case) in the users file @path.
+ * Returns 0 and, when @pass_r is not NULL, the password field (possibly
+ * empty) in @pass_r; -ENOENT when absent; -errno when the file cannot be
+ * read.  A NULL @path has no users. */
+int userdb_find(const char *path, const char *address, char *pass_r, size_t passsize);
+
+struct alias {
+	char *name;		/* "local@domain" or bare "local" */
+	char *targets;		/* "a@b, c@d" as written */
+};
+
+struct aliases {
+	struct alias *v;
+	size_t n;
+};
+
+/* Load @path (missing file: empty table).  Returns 0 or -errno; problems
+ * are reported as "FILE:LINE: message" to @diag when it is not NULL. */
+int aliases_load(const char *path, struct aliases *al,
+		 void (*diag)(void *ctx, const char *msg), void *ctx);
+void aliases_free(struct aliases *al);
+/* Targets of @address ("local@domain", lower-case), or NULL. */
+const char *aliases_get(const struct aliases *al, const char *address);
+
+#endif

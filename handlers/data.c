@@ -1,0 +1,115 @@
+/* data.c — see data.h.
+ *
+ * States, from RFC 5321 §4.1.1.4 (end of data is CRLF "." CRLF; the
+ * message starts at a line start) and §4.5.2 (transparency: a leading
+ * "." is removed):
+ *   LINE_START  '.' -> DOT   CR -> CR (emit)   LF -> bad   other -> TEXT (emit)
+ *   TEXT        CR -> CR (emit)   LF -> bad   other -> TEXT (emit)
+ *   CR          LF -> LINE_START (emit)   other -> bad
+ *   DOT         CR -> DOT_CR   LF -> bad   other -> TEXT (emit; dot dropped)
+ *   DOT_CR      LF -> END   other -> bad
+ */
+#include "data.h"
+
+#include <string.h>
+#include <strings.h>
+
+void data_init(struct data_decoder *d, uint64_t max_size)
+{
+	memset(d, 0, sizeof(*d));
+	d->state = DS_LINE_START;
+	d->max_size = max_size;
+	d->in_headers = true;
+}
+
+/* Header bookkeeping for one output byte: counts Received: fields
+ * (RFC 5322 §3.6.7) until the empty line that ends the header section. */
+static void track_header(struct data_decoder *d, char c)
+{
+	if (c == '\n') {
+		if (d->linepos == 1)	/* the line was just CR LF */
+			d->in_headers = false;
+		d->linepos = 0;
+		return;
+	}
+	if (d->linepos < sizeof(d->head)) {
+		d->head[d->linepos] = c;
+		if (d->linepos + 1 == sizeof(d->head)
+		    && strncasecmp(d->head, "Received:", sizeof(d->head)) == 0
+		    && ++d->received > DATA_MAX_RECEIVED)
+			d->loop = true;
+	}
+	d->linepos++;
+}
+
+enum data_result data_feed(struct data_decoder *d, const char *in, size_t n,
+			   char *out, size_t *out_len_r, size_t *used_r)
+{
+	size_t o = 0, i;
+
+	for (i = 0; i < n; i++) {
+		char c = in[i];
+		bool emit = false;
+
+		switch (d->state) {
+		case DS_LINE_START:
+			if (c == '.') {
+				d->state = DS_DOT;
+				break;
+			}
+			/* fall through */
+		case DS_TEXT:
+			if (c == '\n')
+				goto bad;
+			d->state = c == '\r' ? DS_CR : DS_TEXT;
+			emit = true;
+			break;
+		case DS_CR:
+			if (c != '\n')
+				goto bad;
+			d->state = DS_LINE_START;
+			emit = true;
+			break;
+		case DS_DOT:
+			if (c == '\n')
+				goto bad;
+			if (c == '\r') {
+				d->state = DS_DOT_CR;
+				break;
+			}
+			d->state = DS_TEXT;
+			emit = true;
+			break;
+		case DS_DOT_CR:
+			if (c != '\n')
+				goto bad;
+			d->state = DS_END;
+			*out_len_r = o;
+			*used_r = i + 1;
+			return DATA_DONE;
+		case DS_END:
+			*out_len_r = o;
+			*used_r = i;
+			return DATA_DONE;
+		case DS_BAD_EOL:
+			goto bad;
+		}
+		if (!emit)
+			continue;
+		if (d->in_headers)
+			track_header(d, c);
+		d->size++;
+		if (d->max_size && d->size > d->max_size)
+			d->too_big = true;
+		if (!d->too_big)
+			out[o++] = c;
+	}
+	*out_len_r = o;
+	*used_r = n;
+	return DATA_MORE;
+bad:
+	d->state = DS_BAD_EOL;
+	*out_len_r = o;
+	*used_r = i;
+	return DATA_BAD_EOL;
+}

@@ -1,0 +1,152 @@
+/* server.c — see server.h. */
+#include "server.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "maildir.h"
+#include "session.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#ifndef PROJECT_VERSION
+#define PROJECT_VERSION "0"
+#endif
+
+struct diag_ctx {
+	bool to_stderr;		/* --check: print; a session: log */
+	unsigned errors, warnings;
+};
+
+static void diag(void *ctx, enum diag_level level, const char *msg)
+{
+	struct diag_ctx *d = ctx;
+
+	if (level == DIAG_ERROR)
+		d->errors++;
+	else
+		d->warnings++;
+	if (d->to_stderr)
+		fprintf(stderr, "%s\n", msg);
+	else
+		log_msg(level == DIAG_ERROR ? LOG_ERR : LOG_WARNING, "config: %s", msg);
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [-c FILE] [-s NAME] [--check] [--log=TARGET]\n"
+		"Serve one %s session on stdin/stdout (started by systemd or xinetd).\n\n"
+		"  -c, --config=FILE   configuration (default %s/smtpd/smtpd.conf)\n"
+		"  -s, --server=NAME   the %s block to use (default: the only enabled one)\n"
+		"      --check         validate the configuration and exit\n"
+		"      --log=TARGET    auto (journal or syslog), syslog, journal, stderr\n"
+		"  -V, --version       print the version\n"
+		"  -h, --help          this text\n",
+		prog, strcmp(prog, "lmtpd") ? "SMTP" : "LMTP", SYSCONFDIR,
+		strcmp(prog, "lmtpd") ? "smtpserver" : "lmtpserver");
+}
+
+/* A launched process that cannot serve says so to the client (S2). */
+static int refuse(enum reply_id id, const char *why)
+{
+	const struct reply *r = reply_get(id);
+	char buf[256];
+	int n;
+
+	log_msg(LOG_ERR, "%s", why);
+	n = snprintf(buf, sizeof(buf), "%d %s %s\r\n", r->code, r->enh, r->text);
+	if (write(1, buf, (size_t)n) < 0) {
+		/* nothing more to do: the client is gone */
+	}
+	return EXIT_CONFIG;
+}
+
+int server_main(int argc, char **argv, enum listener_proto proto)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "server", required_argument, NULL, 's' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *prog = proto == PROTO_LMTP ? "lmtpd" : "smtpd";
+	const char *file = SYSCONFDIR "/smtpd/smtpd.conf", *name = NULL;
+	enum log_target target = LOG_TARGET_AUTO;
+	struct diag_ctx dc = { 0 };
+	bool check = false;
+	struct config *cfg;
+	const struct listener *lst;
+	char why[512], host[256];
+	struct conn conn;
+	struct session s;
+	struct netaddr peer;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "c:s:Vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': file = optarg; break;
+		case 's': name = optarg; break;
+		case 'k': check = true; break;
+		case 'l':
+			if (log_target_parse(optarg, &target) < 0) {
+				fprintf(stderr, "%s: --log: unknown target '%s'\n", prog, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'V': printf("%s %s\n", prog, PROJECT_VERSION); return 0;
+		case 'h': usage(stdout, prog); return 0;
+		default: usage(stderr, prog); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+		usage(stderr, prog);
+		return EXIT_USAGE;
+	}
+	if (check) {
+		dc.to_stderr = true;
+		rc = config_load(file, true, diag, &dc, &cfg);
+		if (rc == 0 && name && !config_listener(cfg, proto, name, why, sizeof(why))) {
+			fprintf(stderr, "%s: %s\n", file, why);
+			rc = -1;
+		}
+		config_free(cfg);
+		if (rc == 0)
+			fprintf(stderr, "%s: OK (%u warning%s)\n", file, dc.warnings, dc.warnings == 1 ? "" : "s");
+		return rc == 0 ? 0 : EXIT_CONFIG;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	log_open(prog, target);
+	if (config_load(file, true, diag, &dc, &cfg) < 0)
+		return refuse(RP_CONFIG_ERROR, "cannot load configuration, refusing connection");
+	lst = config_listener(cfg, proto, name, why, sizeof(why));
+	if (!lst) {
+		rc = refuse(RP_CONFIG_ERROR, why);
+		config_free(cfg);
+		return rc;
+	}
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		maildir_set_host(host);
+	}
+	session_peer_from_fd(0, &peer);
+	conn_init(&conn, 0, 1, (int)(lst->timeout > 2000000 ? 2000000000 : lst->timeout * 1000));
+	session_init(&s, cfg, lst, &conn, &peer);
+	log_set_session(s.id);
+	session_run(&s);
+	session_finish(&s);
+	config_free(cfg);
+	return 0;
+}

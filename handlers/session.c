@@ -1,0 +1,919 @@
+/* session.c — the SMTP/LMTP engine.  See session.h.
+ *
+ * RFC 5321 (SMTP), RFC 2033 (LMTP), RFC 1870 (SIZE), RFC 2920
+ * (PIPELINING), RFC 3207 (STARTTLS), RFC 6152 (8BITMIME), RFC 6531
+ * (SMTPUTF8), RFC 2034/3463 (enhanced status codes).
+ */
+#include "session.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chain.h"
+#include "data.h"
+#include "linereader.h"
+#include "log.h"
+#include "sink.h"
+#include "tls.h"
+
+const char *state_name(enum state st)
+{
+	static const char *const names[] = {
+		[ST_CONNECTED] = "connected", [ST_READY] = "ready",
+		[ST_MAIL] = "mail", [ST_RCPT] = "rcpt", [ST_CLOSING] = "closing",
+	};
+
+	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
+}
+
+/* ---- replies -------------------------------------------------------------- */
+
+static void send_reply(struct session *s, int code, const char *enh, const char *text, bool last)
+{
+	char buf[1024];
+	int n;
+
+	if (enh)
+		n = snprintf(buf, sizeof(buf), "%d%c%s %s\r\n", code, last ? ' ' : '-', enh, text);
+	else
+		n = snprintf(buf, sizeof(buf), "%d%c%s\r\n", code, last ? ' ' : '-', text);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	conn_write(s->conn, buf, (size_t)n);
+}
+
+void session_reply(struct session *s, enum reply_id id)
+{
+	const struct reply *r = reply_get(id);
+
+	if (id == RP_NONE)
+		return;
+	send_reply(s, r->code, r->enh, r->text, true);
+	if (reply_closes(id))
+		s->state = ST_CLOSING;
+}
+
+void session_reply_text(struct session *s, enum reply_id id, const char *fmt, ...)
+{
+	const struct reply *r = reply_get(id);
+	char text[900];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	send_reply(s, r->code, r->enh, text, true);
+	if (reply_closes(id))
+		s->state = ST_CLOSING;
+}
+
+/* ---- peer ----------------------------------------------------------------- */
+
+void session_peer_from_fd(int fd, struct netaddr *peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const char *env;
+
+	memset(peer, 0, sizeof(*peer));
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET) {
+			peer->family = AF_INET;
+			memcpy(peer->addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+		} else if (ss.ss_family == AF_INET6) {
+			peer->family = AF_INET6;
+			memcpy(peer->addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+			netaddr_fold_mapped(peer);
+		}
+		return;	/* a UNIX socket: no address, trusted for nothing */
+	}
+	/* Not a socket (tests over pipes, tcpserver): what the launcher said. */
+	if (((env = getenv("REMOTE_ADDR")) && *env) || ((env = getenv("TCPREMOTEIP")) && *env))
+		if (!netaddr_parse(env, peer))
+			memset(peer, 0, sizeof(*peer));
+}
+
+/* ---- session -------------------------------------------------------------- */
+
+void session_init(struct session *s, const struct config *cfg,
+		  const struct listener *lst, struct conn *conn,
+		  const struct netaddr *peer)
+{
+	unsigned char rnd[6];
+
+	memset(s, 0, sizeof(*s));
+	s->proto = lst->proto;
+	s->state = ST_CONNECTED;
+	s->cfg = cfg;
+	s->lst = lst;
+	s->conn = conn;
+	s->peer = *peer;
+	netaddr_format(peer, s->peer_text, sizeof(s->peer_text));
+	s->trusted = netlist_match(&lst->authorized, peer);
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(rnd, &ts.tv_nsec, 4);
+		rnd[4] = (unsigned char)getpid();
+		rnd[5] = (unsigned char)ts.tv_sec;
+	}
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(s->id + 2 * i, 3, "%02X", rnd[i]);
+	sink_configure(cfg);
+}
+
+static void txn_reset(struct session *s)
+{
+	struct transaction *t = &s->txn;
+
+	memset(&t->from, 0, sizeof(t->from));
+	t->from_text[0] = '\0';
+	t->params[0] = '\0';
+	t->smtputf8 = false;
+	t->nrcpt = 0;
+	t->rcpt_attempts = 0;
+	target_set_clear(&t->targets);
+	if (s->state == ST_MAIL || s->state == ST_RCPT)
+		s->state = ST_READY;
+}
+
+void session_finish(struct session *s)
+{
+	tls_finish(s);
+	free(s->txn.rcpts);
+	target_set_free(&s->txn.targets);
+	target_set_free(&s->pending);
+	aliases_free(&s->aliases);
+}
+
+bool session_offers_starttls(const struct session *s)
+{
+	return s->lst->tls.start_tls && !s->tls_active && tls_supported();
+}
+
+bool session_offers_auth(const struct session *s)
+{
+	/* SMTP AUTH is not built yet: nothing is offered, so relaying needs
+	 * an authorized address (550 5.7.1 otherwise). */
+	(void)s;
+	return false;
+}
+
+static const char *proto_name(const struct session *s)
+{
+	if (s->proto == PROTO_LMTP)
+		return s->tls_active ? "LMTPS" : "LMTP";
+	if (!s->esmtp)
+		return "SMTP";
+	return s->tls_active ? (s->auth_user[0] ? "ESMTPSA" : "ESMTPS")
+			     : (s->auth_user[0] ? "ESMTPA" : "ESMTP");
+}
+
+/* ---- hooks ---------------------------------------------------------------- */
+
+static enum reply_id run_rcpt_hooks(struct session *s, const struct mailbox *to)
+{
+	bool valid_seen = false;
+
+	for (size_t i = 0; i < s->lst->nchain; i++) {
+		const struct chain_entry *e = &s->lst->chain[i];
+		enum reply_id r;
+
+		if (e->def == &valid_rcpt_handler)
+			valid_seen = true;
+		if (e->def->on_rcpt && (r = e->def->on_rcpt(s, e, to)) != RP_NONE)
+			return r;
+	}
+	/* ValidRcptHandler is never optional: a receiver must not accept mail
+	 * it cannot store.  Unnamed, it runs last. */
+	return valid_seen ? RP_NONE : valid_rcpt_handler.on_rcpt(s, NULL, to);
+}
+
+static enum reply_id run_hooks(struct session *s, enum hook_point point, const void *arg)
+{
+	for (size_t i = 0; i < s->lst->nchain; i++) {
+		const struct chain_entry *e = &s->lst->chain[i];
+		const struct handler_def *d = e->def;
+		enum reply_id r = RP_NONE;
+
+		switch (point) {
+		case HOOK_CONNECT: if (d->on_connect) r = d->on_connect(s, e); break;
+		case HOOK_HELO: if (d->on_helo) r = d->on_helo(s, e, arg); break;
+		case HOOK_MAIL: if (d->on_mail) r = d->on_mail(s, e, arg); break;
+		case HOOK_DATA_END: if (d->on_data_end) r = d->on_data_end(s, e); break;
+		case HOOK_RCPT: break;	/* run_rcpt_hooks */
+		}
+		if (r != RP_NONE)
+			return r;
+	}
+	return RP_NONE;
+}
+
+/* ---- commands ------------------------------------------------------------- */
+
+static enum reply_id helo_common(struct session *s, const char *arg)
+{
+	enum reply_id r;
+
+	if (!*arg)
+		return RP_HELO_NOARG;
+	/* The argument goes into Received: accept only what cannot forge
+	 * it (conformance S5/S6): a domain or an address literal. */
+	if (!domain_valid(arg, strlen(arg), DOM_LITERAL | DOM_UNDERSCORE))
+		return RP_HELO_BAD;
+	if ((r = run_hooks(s, HOOK_HELO, arg)) != RP_NONE)
+		return r;
+	txn_reset(s);
+	snprintf(s->helo, sizeof(s->helo), "%s", arg);
+	s->state = ST_READY;
+	return RP_NONE;
+}
+
+static enum reply_id cmd_helo(struct session *s, char *arg)
+{
+	enum reply_id r = helo_common(s, arg);
+
+	if (r != RP_NONE)
+		return r;
+	s->esmtp = false;
+	send_reply(s, 250, NULL, s->lst->hello_name, true);
+	return RP_NONE;
+}
+
+/* EHLO/LHLO: the keyword list, from the same predicates the gates use. */
+static enum reply_id cmd_ehlo(struct session *s, char *arg)
+{
+	char kw[8][64];
+	size_t n = 0;
+	enum reply_id r = helo_common(s, arg);
+	char first[DOMAIN_MAX + 96];
+
+	if (r != RP_NONE)
+		return r;
+	s->esmtp = true;
+	snprintf(kw[n++], sizeof(kw[0]), "PIPELINING");
+	if (s->lst->max_kb > 0)
+		snprintf(kw[n++], sizeof(kw[0]), "SIZE %ld", s->lst->max_kb * 1024);
+	snprintf(kw[n++], sizeof(kw[0]), "8BITMIME");
+	snprintf(kw[n++], sizeof(kw[0]), "ENHANCEDSTATUSCODES");
+	snprintf(kw[n++], sizeof(kw[0]), "SMTPUTF8");
+	if (session_offers_starttls(s))
+		snprintf(kw[n++], sizeof(kw[0]), "STARTTLS");
+	if (session_offers_auth(s))
+		snprintf(kw[n++], sizeof(kw[0]), "AUTH PLAIN LOGIN");
+	snprintf(first, sizeof(first), "%s Hello %s [%s]", s->lst->hello_name, s->helo, s->peer_text);
+	send_reply(s, 250, NULL, first, false);
+	for (size_t i = 0; i < n; i++)
+		send_reply(s, 250, NULL, kw[i], i + 1 == n);
+	return RP_NONE;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static enum reply_id path_error(enum addr_result r, bool sender)
+{
+	switch (r) {
+	case ADDR_NO_BRACKETS: return RP_NO_BRACKETS;
+	case ADDR_TOO_LONG: return RP_PATH_TOO_LONG;
+	case ADDR_PARAM_SYNTAX: return RP_ARG_SYNTAX;
+	default: return sender ? RP_BAD_SENDER : RP_BAD_RECIPIENT;
+	}
+}
+
+static enum reply_id cmd_mail(struct session *s, char *arg)
+{
+	struct transaction *t = &s->txn;
+	const char *p;
+	enum addr_result ar;
+	bool body8 = false, utf8 = false;
+	enum reply_id r;
+
+	if (!has_prefix(arg, "FROM:"))
+		return RP_MAIL_SYNTAX;
+	ar = address_parse_path(arg + 5, ADDR_REVERSE, s->lst->brackets_enforce, &t->from, &p);
+	if (ar != ADDR_OK)
+		return path_error(ar, true);
+	/* RFC 5321 §4.1.2 Mail-parameters */
+	while (*p) {
+		char key[32], value[128];
+		bool has_value;
+
+		p = address_next_param(p, key, sizeof(key), value, sizeof(value), &has_value);
+		if (!p)
+			return RP_ARG_SYNTAX;
+		if (strcmp(key, "SIZE") == 0) {
+			/* RFC 1870 §6 */
+			char *end;
+			unsigned long long size;
+
+			if (!has_value || !isdigit((unsigned char)value[0]))
+				return RP_PARAM_BAD;
+			errno = 0;
+			size = strtoull(value, &end, 10);
+			if (*end || errno)
+				return RP_PARAM_BAD;
+			if (s->lst->max_kb > 0 && size > (unsigned long long)s->lst->max_kb * 1024)
+				return RP_SIZE_EXCEEDED;
+		} else if (strcmp(key, "BODY") == 0) {
+			/* RFC 6152 */
+			if (!has_value)
+				return RP_PARAM_BAD;
+			if (strcasecmp(value, "8BITMIME") == 0)
+				body8 = true;
+			else if (strcasecmp(value, "7BIT") != 0)
+				return RP_PARAM_BAD;
+		} else if (strcmp(key, "SMTPUTF8") == 0 && !has_value) {
+			utf8 = true;	/* RFC 6531 §3.4 */
+		} else {
+			return RP_PARAM_UNKNOWN;
+		}
+	}
+	if (t->from.utf8 && !utf8)
+		return RP_UTF8_REQUIRED;
+	if ((r = run_hooks(s, HOOK_MAIL, &t->from)) != RP_NONE)
+		return r;
+	t->smtputf8 = utf8;
+	snprintf(t->params, sizeof(t->params), "%s%s%s", body8 ? "BODY=8BITMIME" : "",
+		 body8 && utf8 ? " " : "", utf8 ? "SMTPUTF8" : "");
+	mailbox_format(&t->from, t->from_text, sizeof(t->from_text));
+	t->nrcpt = 0;
+	t->rcpt_attempts = 0;
+	target_set_clear(&t->targets);
+	s->state = ST_MAIL;
+	return RP_MAIL_OK;
+}
+
+static bool load_aliases(struct session *s)
+{
+	int r;
+
+	if (s->aliases_loaded)
+		return true;
+	r = aliases_load(s->cfg->aliases, &s->aliases, NULL, NULL);
+	if (r < 0) {
+		log_msg(LOG_ERR, "cannot read aliases %s: %s", s->cfg->aliases, strerror(-r));
+		return false;
+	}
+	s->aliases_loaded = true;
+	return true;
+}
+
+enum reply_id session_valid_rcpt(struct session *s, const struct mailbox *to)
+{
+	char text[ADDR_TEXT_MAX];
+
+	target_set_clear(&s->pending);
+	if (to->bare_postmaster || (!to->literal && config_is_local_domain(s->cfg, to->domain))) {
+		if (!load_aliases(s))
+			return RP_STORAGE_FAIL;
+		switch (policy_resolve(s->cfg, &s->aliases, to, &s->pending)) {
+		case RESOLVE_OK:
+			return RP_NONE;
+		case RESOLVE_TEMPFAIL:
+			log_msg(LOG_ERR, "cannot read users file %s", s->cfg->users ? s->cfg->users : "(none)");
+			return RP_STORAGE_FAIL;
+		case RESOLVE_TOO_MANY:
+			return RP_TOO_MANY_RCPTS;
+		case RESOLVE_LOOP:
+			mailbox_format(to, text, sizeof(text));
+			log_msg(LOG_WARNING, "aliases loop for %s", text);
+			return RP_UNKNOWN_USER;
+		case RESOLVE_UNKNOWN:
+			return RP_UNKNOWN_USER;
+		}
+		return RP_UNKNOWN_USER;
+	}
+	/* Not ours: LMTP never relays (RFC 2033 §4.2: final delivery only). */
+	if (s->proto == PROTO_LMTP)
+		return RP_RELAY_DENIED;
+	switch (policy_relay(s->trusted, s->auth_user[0] != '\0', session_offers_auth(s))) {
+	case RELAY_OK:
+		break;
+	case RELAY_NEED_AUTH:
+		return RP_RELAY_AUTH;
+	case RELAY_DENIED:
+		return RP_RELAY_DENIED;
+	}
+	mailbox_format(to, text, sizeof(text));
+	return target_set_add(&s->pending, text, false) ? RP_NONE : RP_TOO_MANY_RCPTS;
+}
+
+static enum reply_id cmd_rcpt(struct session *s, char *arg)
+{
+	struct transaction *t = &s->txn;
+	struct mailbox to;
+	const char *p;
+	enum addr_result ar;
+	enum reply_id r;
+	struct rcpt *rc;
+
+	if (!has_prefix(arg, "TO:"))
+		return RP_RCPT_SYNTAX;
+	ar = address_parse_path(arg + 3, ADDR_FORWARD, s->lst->brackets_enforce, &to, &p);
+	if (ar != ADDR_OK)
+		return path_error(ar, false);
+	if (*p)
+		return RP_PARAM_UNKNOWN;	/* no DSN (RFC 3461) offered */
+	if (to.utf8 && !t->smtputf8)
+		return RP_UTF8_REQUIRED;
+	t->rcpt_attempts++;
+	if ((r = run_rcpt_hooks(s, &to)) != RP_NONE) {
+		char text[ADDR_TEXT_MAX], esc[ADDR_TEXT_MAX * 2];
+
+		mailbox_format(&to, text, sizeof(text));
+		log_escape(text, strlen(text), esc, sizeof(esc));
+		log_msg(LOG_INFO, "reject RCPT <%s> from [%s]: %d %s", esc, s->peer_text,
+			reply_get(r)->code, reply_get(r)->enh);
+		return r;
+	}
+	if (t->nrcpt == t->rcpt_cap) {
+		size_t cap = t->rcpt_cap ? t->rcpt_cap * 2 : 8;
+		struct rcpt *v = realloc(t->rcpts, cap * sizeof(*v));
+
+		if (!v)
+			return RP_STORAGE_FAIL;
+		t->rcpts = v;
+		t->rcpt_cap = cap;
+	}
+	rc = &t->rcpts[t->nrcpt];
+	mailbox_format(&to, rc->addr, sizeof(rc->addr));
+	rc->first_target = t->targets.n;
+	for (size_t i = 0; i < s->pending.n; i++)
+		if (!target_set_add(&t->targets, s->pending.v[i].addr, s->pending.v[i].local))
+			return RP_TOO_MANY_RCPTS;
+	rc->ntargets = t->targets.n - rc->first_target;
+	t->nrcpt++;
+	s->state = ST_RCPT;
+	return RP_RCPT_OK;
+}
+
+static void format_received(struct session *s, const char *msgid, char *buf, size_t size)
+{
+	char date[64], from[DOMAIN_MAX + 80], forpart[ADDR_TEXT_MAX + 16] = "", tls[160] = "";
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	/* RFC 5321 §4.4: From-domain with TCP-info (address-literal) */
+	if (s->peer.family)
+		snprintf(from, sizeof(from), "%s ([%s%s])", s->helo[0] ? s->helo : "unknown",
+			 s->peer.family == AF_INET6 ? "IPv6:" : "", s->peer_text);
+	else
+		snprintf(from, sizeof(from), "%s", s->helo[0] ? s->helo : "unknown");
+	if (s->txn.nrcpt == 1)
+		snprintf(forpart, sizeof(forpart), "\r\n\tfor <%s>", s->txn.rcpts[0].addr);
+	if (s->tls_active && s->tls_info[0])
+		snprintf(tls, sizeof(tls), " (%s)", s->tls_info);
+	snprintf(buf, size, "Received: from %s\r\n\tby %s (smtpd) with %s%s id %s%s;\r\n\t%s\r\n",
+		 from, s->lst->hello_name, proto_name(s), tls, msgid, forpart, date);
+}
+
+static bool storage_full(int err)
+{
+	return err == -ENOSPC || err == -EDQUOT || err == -EFBIG;
+}
+
+/* One log line per message: id, sender, recipients, size, result. */
+static void log_message(struct session *s, const char *msgid, unsigned long long size, const char *result)
+{
+	char to[1024] = "", esc_from[ADDR_TEXT_MAX * 2], esc_to[2048];
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->txn.nrcpt && n < sizeof(to) - 1; i++)
+		n += (size_t)snprintf(to + n, sizeof(to) - n, "%s<%s>", i ? "," : "", s->txn.rcpts[i].addr);
+	log_escape(s->txn.from_text, strlen(s->txn.from_text), esc_from, sizeof(esc_from));
+	log_escape(to, strlen(to), esc_to, sizeof(esc_to));
+	log_msg(LOG_INFO, "message id=%s from=<%s> to=%s size=%llu%s%s result=%s",
+		msgid, esc_from, esc_to, size, s->auth_user[0] ? " user=" : "", s->auth_user, result);
+}
+
+/* End of DATA for LMTP: one reply per accepted recipient, in RCPT order
+ * (RFC 2033 §4.2), each final for that recipient alone. */
+static void lmtp_replies(struct session *s, const int *status, const char *msgid)
+{
+	for (size_t i = 0; i < s->txn.nrcpt; i++) {
+		const struct rcpt *rc = &s->txn.rcpts[i];
+		int err = 0;
+
+		for (size_t k = 0; k < rc->ntargets && !err; k++)
+			err = status[rc->first_target + k];
+		if (!err)
+			session_reply_text(s, RP_QUEUED, "<%s> delivered, id %s", rc->addr, msgid);
+		else if (storage_full(err))
+			session_reply_text(s, RP_MAILBOX_FULL, "<%s> %s", rc->addr, strerror(-err));
+		else
+			session_reply_text(s, RP_STORAGE_FAIL, "<%s> temporary failure", rc->addr);
+		if (err)
+			log_msg(LOG_ERR, "message id=%s to=<%s>: %s", msgid, rc->addr, strerror(-err));
+	}
+}
+
+/* Reply to the whole message, SMTP or LMTP alike, with one reply. */
+static void reply_all(struct session *s, enum reply_id id)
+{
+	size_t n = s->proto == PROTO_LMTP ? s->txn.nrcpt : 1;
+
+	for (size_t i = 0; i < n; i++)
+		session_reply(s, id);
+}
+
+static enum reply_id cmd_data(struct session *s, char *arg)
+{
+	static const struct sink_ops *const all_sinks[] = { &maildir_sink_ops, &spool_sink_ops };
+	struct sink sinks[2];
+	size_t nsinks = 0;
+	struct conn *c = s->conn;
+	struct data_decoder d;
+	struct envelope env;
+	char msgid[32], received[1024], out[CONN_BUF];
+	int *status = NULL;
+	int err = 0, r;
+	enum data_result dr = DATA_MORE;
+	enum reply_id verdict;
+
+	(void)arg;
+	s->ntxn++;
+	snprintf(msgid, sizeof(msgid), "%s.%u", s->id, s->ntxn);
+	format_received(s, msgid, received, sizeof(received));
+	env = (struct envelope){
+		.id = msgid, .sender = s->txn.from_text, .mail_params = s->txn.params,
+		.targets = &s->txn.targets, .received = received, .helo = s->helo,
+	};
+	status = calloc(s->txn.targets.n + 1, sizeof(*status));
+	if (!status)
+		err = -ENOMEM;
+	for (size_t i = 0; i < 2 && !err; i++) {
+		bool wanted = false;
+
+		for (size_t k = 0; k < s->txn.targets.n; k++)
+			wanted |= all_sinks[i]->wants(&s->txn.targets.v[k]);
+		if (!wanted)
+			continue;
+		sinks[nsinks] = (struct sink){ .ops = all_sinks[i] };
+		err = all_sinks[i]->open(&sinks[nsinks], &env);
+		nsinks++;
+	}
+	if (err) {
+		for (size_t i = 0; i < nsinks; i++)
+			sinks[i].ops->close(&sinks[i]);
+		free(status);
+		log_msg(LOG_ERR, "message id=%s: cannot open storage: %s", msgid, strerror(-err));
+		txn_reset(s);
+		return storage_full(err) ? RP_NO_SPACE : RP_STORAGE_FAIL;
+	}
+	session_reply(s, RP_DATA_GO);
+	data_init(&d, (uint64_t)s->lst->max_kb * 1024);
+	while (dr == DATA_MORE) {
+		size_t olen, used;
+
+		if (c->in_pos == c->in_len) {
+			r = conn_fill(c);
+			if (r <= 0) {
+				if (r == -ETIMEDOUT)
+					session_reply(s, RP_TIMEOUT);
+				log_msg(LOG_INFO, "message id=%s: %s during DATA from [%s], nothing stored", msgid,
+					r == 0 ? "connection lost" : strerror(-r), s->peer_text);
+				s->state = ST_CLOSING;
+				break;
+			}
+		}
+		dr = data_feed(&d, c->in + c->in_pos, c->in_len - c->in_pos, out, &olen, &used);
+		c->in_pos += used;
+		for (size_t i = 0; i < nsinks && olen; i++)
+			if (!sinks[i].error)
+				sinks[i].ops->write(&sinks[i], out, olen);
+	}
+	verdict = RP_NONE;
+	if (s->state == ST_CLOSING) {
+		verdict = RP_NONE;
+	} else if (dr == DATA_BAD_EOL) {
+		/* SMTP smuggling: nothing of this transaction is kept, and the
+		 * rest of the stream is not trusted either. */
+		log_msg(LOG_WARNING, "message id=%s: bare CR or LF in DATA from [%s], rejected",
+			msgid, s->peer_text);
+		verdict = RP_BARE_EOL;
+	} else if (d.too_big) {
+		verdict = RP_SIZE_EXCEEDED;
+	} else if (d.loop) {
+		verdict = RP_LOOP;
+	} else {
+		verdict = run_hooks(s, HOOK_DATA_END, NULL);
+	}
+	if (s->state != ST_CLOSING && verdict == RP_NONE) {
+		for (size_t i = 0; i < nsinks; i++) {
+			r = sinks[i].ops->commit(&sinks[i], status);
+			if (r && !err)
+				err = r;
+		}
+		if (s->proto == PROTO_LMTP) {
+			lmtp_replies(s, status, msgid);
+			log_message(s, msgid, d.size, err ? "partial" : "delivered");
+		} else if (err) {
+			for (size_t i = 0; i < nsinks; i++)
+				sinks[i].ops->rollback(&sinks[i]);
+			log_msg(LOG_ERR, "message id=%s: storage failed: %s", msgid, strerror(-err));
+			log_message(s, msgid, d.size, "451 not stored");
+			session_reply(s, storage_full(err) ? RP_NO_SPACE : RP_STORAGE_FAIL);
+		} else {
+			log_message(s, msgid, d.size, "queued");
+			session_reply_text(s, RP_QUEUED, "OK: queued as %s", msgid);
+		}
+	} else if (s->state != ST_CLOSING) {
+		char result[64];
+
+		snprintf(result, sizeof(result), "%d rejected", reply_get(verdict)->code);
+		log_message(s, msgid, d.size, result);
+		if (verdict == RP_BARE_EOL)
+			session_reply(s, verdict);
+		else
+			reply_all(s, verdict);
+	}
+	for (size_t i = 0; i < nsinks; i++)
+		sinks[i].ops->close(&sinks[i]);
+	free(status);
+	txn_reset(s);
+	return RP_NONE;
+}
+
+static enum reply_id cmd_rset(struct session *s, char *arg)
+{
+	(void)arg;
+	txn_reset(s);
+	return RP_RSET;
+}
+
+static enum reply_id cmd_noop(struct session *s, char *arg)
+{
+	(void)s;
+	(void)arg;	/* RFC 5321 §4.1.1.9: a parameter is ignored */
+	return RP_OK;
+}
+
+static enum reply_id cmd_quit(struct session *s, char *arg)
+{
+	(void)arg;
+	session_reply_text(s, RP_QUIT, "%s closing connection", s->lst->hello_name);
+	return RP_NONE;
+}
+
+static enum reply_id cmd_vrfy(struct session *s, char *arg)
+{
+	(void)s;
+	/* Never confirm users (RFC 5321 §3.5.3: 252 is the honest reply). */
+	return *arg ? RP_VRFY : RP_ARG_SYNTAX;
+}
+
+static enum reply_id cmd_help(struct session *s, char *arg)
+{
+	(void)s;
+	(void)arg;
+	return RP_HELP;
+}
+
+static enum reply_id cmd_expn(struct session *s, char *arg)
+{
+	(void)s;
+	(void)arg;
+	return RP_NOT_IMPLEMENTED;	/* lists are not disclosed */
+}
+
+static enum reply_id cmd_starttls(struct session *s, char *arg)
+{
+	(void)arg;
+	if (!s->lst->tls.start_tls)
+		return RP_NOT_IMPLEMENTED;	/* conformance L4 */
+	if (s->tls_active)
+		return RP_TLS_ACTIVE;
+	if (!tls_supported())
+		return RP_TLS_UNAVAILABLE;
+	/* RFC 3207 §4.2 / CVE-2011-0411: plaintext pipelined behind
+	 * STARTTLS must never be executed inside the TLS session. */
+	if (conn_buffered(s->conn) > 0) {
+		log_msg(LOG_WARNING, "commands pipelined after STARTTLS from [%s], closing", s->peer_text);
+		return RP_STARTTLS_PIPELINED;
+	}
+	session_reply(s, RP_STARTTLS_GO);
+	if (conn_flush(s->conn) < 0 || tls_start(s) < 0) {
+		s->state = ST_CLOSING;
+		return RP_NONE;
+	}
+	/* RFC 3207 §4.2: forget everything learned before TLS. */
+	txn_reset(s);
+	s->helo[0] = '\0';
+	s->esmtp = false;
+	s->auth_user[0] = '\0';
+	s->state = ST_CONNECTED;
+	return RP_NONE;
+}
+
+/* ---- the command table and dispatcher ------------------------------------- */
+
+enum phase {
+	PH_ANY,		/* any time */
+	PH_NO_TXN,	/* after HELO (if enforced), outside a transaction */
+	PH_TXN,		/* after MAIL */
+	PH_RCPT,	/* after a RCPT */
+};
+
+enum {
+	P_SMTP = 1 << PROTO_SMTP,
+	P_LMTP = 1 << PROTO_LMTP,
+	P_BOTH = P_SMTP | P_LMTP,
+	F_NOARGS = 1,		/* argument is a syntax error */
+	F_TLS_GATE = 2,		/* needs TLS when tls.required */
+};
+
+struct command {
+	const char *verb;
+	unsigned protos;
+	enum phase phase;
+	unsigned flags;
+	enum reply_id (*fn)(struct session *s, char *arg);
+};
+
+static const struct command commands[] = {
+	{ "HELO", P_SMTP, PH_ANY, 0, cmd_helo },
+	{ "EHLO", P_SMTP, PH_ANY, 0, cmd_ehlo },
+	{ "LHLO", P_LMTP, PH_ANY, 0, cmd_ehlo },
+	{ "MAIL", P_BOTH, PH_NO_TXN, F_TLS_GATE, cmd_mail },
+	{ "RCPT", P_BOTH, PH_TXN, F_TLS_GATE, cmd_rcpt },
+	{ "DATA", P_BOTH, PH_RCPT, F_NOARGS | F_TLS_GATE, cmd_data },
+	{ "RSET", P_BOTH, PH_ANY, F_NOARGS, cmd_rset },
+	{ "NOOP", P_BOTH, PH_ANY, 0, cmd_noop },
+	{ "QUIT", P_BOTH, PH_ANY, F_NOARGS, cmd_quit },
+	{ "VRFY", P_BOTH, PH_ANY, 0, cmd_vrfy },
+	{ "EXPN", P_BOTH, PH_ANY, 0, cmd_expn },
+	{ "HELP", P_BOTH, PH_ANY, 0, cmd_help },
+	{ "STARTTLS", P_BOTH, PH_ANY, F_NOARGS, cmd_starttls },
+};
+
+/* The order gate: which reply a command gets in the wrong state. */
+static enum reply_id order_check(const struct session *s, const struct command *cmd)
+{
+	bool greeted = s->state != ST_CONNECTED || !s->lst->helo_enforce;
+
+	switch (cmd->phase) {
+	case PH_ANY:
+		return RP_NONE;
+	case PH_NO_TXN:
+		if (!greeted)
+			return s->proto == PROTO_LMTP ? RP_NEED_LHLO : RP_NEED_HELO;
+		return s->state == ST_MAIL || s->state == ST_RCPT ? RP_NESTED_MAIL : RP_NONE;
+	case PH_TXN:
+		return s->state == ST_MAIL || s->state == ST_RCPT ? RP_NONE : RP_NEED_MAIL;
+	case PH_RCPT:
+		if (s->state == ST_RCPT)
+			return RP_NONE;
+		if (s->state == ST_MAIL)
+			return s->txn.rcpt_attempts ? RP_NO_VALID_RCPT : RP_NEED_RCPT;
+		return RP_NEED_MAIL;
+	}
+	return RP_NONE;
+}
+
+/* Cross-protocol attacks (HTTP, POP3, IMAP, TLS to a plaintext port): a
+ * first line like these closes the connection without a reply. */
+static bool foreign_protocol(const char *line)
+{
+	static const char *const verbs[] = {
+		"GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "CONNECT ",
+		"TRACE ", "PATCH ", "USER ", "PASS ", "CAPA", "STLS", "APOP ",
+	};
+
+	if ((unsigned char)line[0] == 0x16 || strstr(line, " HTTP/"))
+		return true;
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (has_prefix(line, verbs[i]))
+			return true;
+	return false;
+}
+
+static void dispatch(struct session *s, char *line)
+{
+	char *arg = line;
+	const struct command *cmd = NULL;
+	enum reply_id r;
+	size_t vlen;
+
+	while (*arg && *arg != ' ')
+		arg++;
+	vlen = (size_t)(arg - line);
+	while (*arg == ' ')
+		arg++;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strlen(commands[i].verb) == vlen && strncasecmp(commands[i].verb, line, vlen) == 0) {
+			cmd = &commands[i];
+			break;
+		}
+	if (!cmd) {
+		r = RP_UNKNOWN_CMD;
+	} else if (!(cmd->protos & (1u << s->proto))) {
+		r = s->proto == PROTO_LMTP ? RP_LMTP_NO_HELO : RP_UNKNOWN_CMD;
+	} else if ((r = order_check(s, cmd)) != RP_NONE) {
+		;
+	} else if ((cmd->flags & F_TLS_GATE) && s->lst->tls.required && !s->tls_active) {
+		r = RP_TLS_REQUIRED;
+	} else if ((cmd->flags & F_NOARGS) && *arg) {
+		r = RP_ARG_SYNTAX;
+	} else {
+		r = cmd->fn(s, arg);
+	}
+	if (r == RP_NONE)
+		return;
+	session_reply(s, r);
+	if (reply_get(r)->code >= 400 && s->state != ST_CLOSING && ++s->errors >= ERROR_BUDGET) {
+		log_msg(LOG_WARNING, "too many errors from [%s], closing", s->peer_text);
+		session_reply(s, RP_TOO_MANY_ERRORS);
+	}
+}
+
+static void greet(struct session *s)
+{
+	const struct listener *l = s->lst;
+
+	if (l->greeting && *l->greeting)
+		session_reply_text(s, RP_GREETING, "%s", l->greeting);
+	else
+		session_reply_text(s, RP_GREETING, "%s %s smtpd ready", l->hello_name,
+				   s->proto == PROTO_LMTP ? "LMTP" : "ESMTP");
+}
+
+void session_run(struct session *s)
+{
+	struct line_reader lr;
+	struct conn *c = s->conn;
+
+	log_msg(LOG_INFO, "connect from [%s]%s", s->peer_text, s->trusted ? " (authorized)" : "");
+	if (s->lst->tls.socket_tls && tls_start(s) < 0) {
+		conn_flush(c);
+		return;
+	}
+	greet(s);
+	lr_init(&lr, s->line, COMMAND_LINE_MAX);
+	while (s->state != ST_CLOSING) {
+		enum lr_result res = LR_NEED_MORE;
+		size_t used;
+
+		while (res == LR_NEED_MORE) {
+			int r;
+
+			if (c->in_pos < c->in_len) {
+				res = lr_feed(&lr, c->in + c->in_pos, c->in_len - c->in_pos, &used);
+				c->in_pos += used;
+				continue;
+			}
+			r = conn_fill(c);
+			if (r > 0)
+				continue;
+			if (r == -ETIMEDOUT) {
+				log_msg(LOG_INFO, "timeout after %s from [%s]", state_name(s->state), s->peer_text);
+				session_reply(s, RP_TIMEOUT);
+			} else if (r < 0) {
+				log_msg(LOG_INFO, "read error from [%s]: %s", s->peer_text, strerror(-r));
+			} else {
+				log_msg(LOG_INFO, "lost connection after %s from [%s]", state_name(s->state), s->peer_text);
+			}
+			s->state = ST_CLOSING;
+			break;
+		}
+		if (s->state == ST_CLOSING)
+			break;
+		s->commands++;
+		if (res == LR_TOO_LONG) {
+			session_reply(s, RP_LINE_TOO_LONG);
+			if (++s->errors >= ERROR_BUDGET)
+				session_reply(s, RP_TOO_MANY_ERRORS);
+			continue;
+		}
+		if (s->commands == 1 && foreign_protocol(lr.buf)) {
+			char esc[128];
+
+			log_escape(lr.buf, lr.len, esc, sizeof(esc));
+			log_msg(LOG_WARNING, "foreign protocol from [%s]: \"%s\", closing", s->peer_text, esc);
+			break;
+		}
+		dispatch(s, lr.buf);
+		lr_init(&lr, s->line, COMMAND_LINE_MAX);
+	}
+	conn_flush(c);
+	log_msg(LOG_INFO, "disconnect from [%s] commands=%u errors=%u", s->peer_text, s->commands, s->errors);
+}
