@@ -22,6 +22,7 @@ static struct {
 	void *ctx;
 	int errors;
 	bool resolve;
+	const char *path;
 } load;
 
 static void report(cfg_t *cfg, enum diag_level level, const char *fmt, va_list ap)
@@ -29,8 +30,8 @@ static void report(cfg_t *cfg, enum diag_level level, const char *fmt, va_list a
 	char msg[1024];
 	int n = 0;
 
-	if (cfg && cfg->filename)
-		n = snprintf(msg, sizeof(msg), "%s:%d: ", cfg->filename, cfg->line);
+	if (cfg && load.path)
+		n = snprintf(msg, sizeof(msg), "%s:%d: ", load.path, cfg->line);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0;
 	if (level == DIAG_WARNING)
@@ -67,7 +68,9 @@ static void __attribute__((format(printf, 2, 3))) error(cfg_t *cfg, const char *
 	va_end(ap);
 }
 
-/* ---- validators ---------------------------------------------------------- */
+/* ---- validators ----------------------------------------------------------
+ * Each reports through error()/warn() and returns 0, so that one run of
+ * --check lists every problem; load.errors fails the load at the end. */
 
 static bool path_absolute(cfg_t *cfg, cfg_opt_t *opt, const char *v)
 {
@@ -95,7 +98,7 @@ static int v_file(cfg_t *cfg, cfg_opt_t *opt)
 	if (!v || !*v)
 		return 0;
 	if (!path_absolute(cfg, opt, v))
-		return -1;
+		return 0;
 	if (access(v, F_OK) != 0)
 		warn(cfg, "%s file %s does not exist", opt->name, v);
 	else if (access(v, R_OK) != 0)
@@ -110,7 +113,7 @@ static int v_domains(cfg_t *cfg, cfg_opt_t *opt)
 
 		if (!domain_valid(d, strlen(d), DOM_UTF8)) {
 			error(cfg, "domains: '%s' is not a domain name", d);
-			return -1;
+			return 0;
 		}
 	}
 	return 0;
@@ -123,7 +126,7 @@ static int v_mailboxes(cfg_t *cfg, cfg_opt_t *opt)
 	bool who = false;
 
 	if (!v || !path_absolute(cfg, opt, v))
-		return -1;
+		return 0;
 	for (const char *p = v; *p; p++) {
 		if (*p != '%')
 			continue;
@@ -132,12 +135,12 @@ static int v_mailboxes(cfg_t *cfg, cfg_opt_t *opt)
 			who = true;
 		else if (*p != 'd' && *p != '%') {
 			error(cfg, "mailboxes: unknown escape '%%%c' (use %%d, %%n, %%u)", *p ? *p : ' ');
-			return -1;
+			return 0;
 		}
 	}
 	if (!who) {
 		error(cfg, "mailboxes: '%s' has neither %%n nor %%u: every user would share one maildir", v);
-		return -1;
+		return 0;
 	}
 	return 0;
 }
@@ -151,7 +154,7 @@ static int v_lmtp(cfg_t *cfg, cfg_opt_t *opt)
 		return 0;
 	if (strncmp(v, "unix:", 5) == 0 ? v[5] != '/' : !strrchr(v, ':')) {
 		error(cfg, "lmtp: '%s' is neither unix:/path nor host:port", v);
-		return -1;
+		return 0;
 	}
 	return 0;
 }
@@ -168,16 +171,16 @@ static int v_bind(cfg_t *cfg, cfg_opt_t *opt)
 			continue;	/* UNIX socket path */
 		if (!colon || colon == b) {
 			error(cfg, "bind: '%s' is not ADDRESS:PORT, [IPV6]:PORT or /path", b);
-			return -1;
+			return 0;
 		}
 		port = strtol(colon + 1, &end, 10);
 		if (*end || port < 1 || port > 65535) {
 			error(cfg, "bind: '%s' has no valid port", b);
-			return -1;
+			return 0;
 		}
 		if (b[0] == '[' ? colon[-1] != ']' : memchr(b, ':', (size_t)(colon - b)) != NULL) {
 			error(cfg, "bind: '%s': write IPv6 addresses in brackets, as [::1]:25", b);
-			return -1;
+			return 0;
 		}
 	}
 	return 0;
@@ -187,7 +190,7 @@ static int v_nonneg(cfg_t *cfg, cfg_opt_t *opt)
 {
 	if (cfg_opt_getnint(opt, 0) < 0) {
 		error(cfg, "%s must not be negative", opt->name);
-		return -1;
+		return 0;
 	}
 	return 0;
 }
@@ -196,7 +199,7 @@ static int v_positive(cfg_t *cfg, cfg_opt_t *opt)
 {
 	if (cfg_opt_getnint(opt, 0) <= 0) {
 		error(cfg, "%s must be a positive number of seconds", opt->name);
-		return -1;
+		return 0;
 	}
 	return 0;
 }
@@ -207,7 +210,7 @@ static int v_auth_required(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (strcasecmp(v, "true") && strcasecmp(v, "false") && strcasecmp(v, "announce")) {
 		error(cfg, "authRequired must be true, false or announce, not '%s'", v);
-		return -1;
+		return 0;
 	}
 	return 0;
 }
@@ -218,7 +221,7 @@ static int v_hello_name(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (v && !domain_valid(v, strlen(v), DOM_LITERAL)) {
 		error(cfg, "helloName '%s' is not a domain name", v);
-		return -1;
+		return 0;
 	}
 	return 0;
 }
@@ -230,7 +233,7 @@ static int v_greeting(cfg_t *cfg, cfg_opt_t *opt)
 	for (; v && *v; v++)
 		if ((unsigned char)*v < 32 || *v == 127) {
 			error(cfg, "smtpGreeting must not contain control characters");
-			return -1;
+			return 0;
 		}
 	return 0;
 }
@@ -247,20 +250,16 @@ static const char *netparse_why(enum netparse r)
 
 static int v_authorized(cfg_t *cfg, cfg_opt_t *opt)
 {
-	int rc = 0;
-
 	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
 		struct netlist tmp = { 0 };
 		const char *e = cfg_opt_getnstr(opt, i);
 		enum netparse r = netlist_add(&tmp, e, load.resolve);
 
 		netlist_free(&tmp);
-		if (r != NETPARSE_OK) {
+		if (r != NETPARSE_OK)
 			error(cfg, "authorizedAddresses: '%s': %s", e, netparse_why(r));
-			rc = -1;
-		}
 	}
-	return rc;
+	return 0;
 }
 
 /* handler "NAME" { options }: the name must be known, and every option set
@@ -272,16 +271,16 @@ static int v_chain_handler(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (!def) {
 		error(cfg, "handlerchain: unknown handler '%s' (known: %s)", cfg_title(h), chain_names());
-		return -1;
+		return 0;
 	}
 	if (cfg_size(h, "maxRcpt") > 0) {
 		if (!(def->options & HOPT_MAX_RCPT)) {
 			error(cfg, "handlerchain: %s takes no option maxRcpt", def->name);
-			return -1;
+			return 0;
 		}
 		if (cfg_getint(h, "maxRcpt") < 1) {
 			error(cfg, "handlerchain: %s: maxRcpt must be at least 1", def->name);
-			return -1;
+			return 0;
 		}
 	}
 	return 0;
@@ -297,15 +296,15 @@ static int v_tls(cfg_t *cfg, cfg_opt_t *opt)
 	on = cfg_getbool(t, "socketTLS") || cfg_getbool(t, "startTLS");
 	if (cfg_getbool(t, "socketTLS") && cfg_getbool(t, "startTLS")) {
 		error(t, "tls: socketTLS and startTLS cannot both be true");
-		return -1;
+		return 0;
 	}
 	if (on && (!cfg_getstr(t, "certificates") || !cfg_getstr(t, "privateKey"))) {
 		error(t, "tls: certificates and privateKey are needed when TLS is on");
-		return -1;
+		return 0;
 	}
 	if (cfg_getbool(t, "required") && !cfg_getbool(t, "startTLS")) {
 		error(t, "tls: required = true needs startTLS = true");
-		return -1;
+		return 0;
 	}
 	return 0;
 }
@@ -533,10 +532,77 @@ static int convert(cfg_t *cfg, const char *path, struct config *c)
 	return 0;
 }
 
+/* Blank out comments ('#' and '//' to end of line, C-style blocks),
+ * keeping newlines and quoted strings.  libconfuse 3.3 lexes comments as
+ * tokens: it miscounts lines after them and rejects them inside lists. */
+static void strip_comments(char *s)
+{
+	char quote = 0;
+
+	for (; *s; s++) {
+		if (quote) {
+			if (*s == '\\' && s[1])
+				s++;
+			else if (*s == quote)
+				quote = 0;
+		} else if (*s == '"' || *s == '\'') {
+			quote = *s;
+		} else if (*s == '#' || (s[0] == '/' && s[1] == '/')) {
+			while (*s && *s != '\n')
+				*s++ = ' ';
+			if (!*s)
+				break;
+		} else if (s[0] == '/' && s[1] == '*') {
+			while (*s && !(s[0] == '*' && s[1] == '/')) {
+				if (*s != '\n')
+					*s = ' ';
+				s++;
+			}
+			if (!*s)
+				break;
+			s[0] = s[1] = ' ';
+			s++;
+		}
+	}
+}
+
+static char *read_file(const char *path, int *err_r)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!f) {
+		*err_r = -errno;
+		return NULL;
+	}
+	FILE *mem = open_memstream(&buf, &len);
+	char chunk[8192];
+	size_t n;
+
+	if (!mem) {
+		fclose(f);
+		*err_r = -ENOMEM;
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, mem);
+	*err_r = ferror(f) ? -EIO : 0;
+	fclose(f);
+	fclose(mem);
+	if (*err_r < 0 || memchr(buf, '\0', len)) {
+		*err_r = *err_r < 0 ? *err_r : -EINVAL;
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct config **cfg_r)
 {
 	cfg_t *cfg;
 	struct config *c;
+	char *text;
 	int rc;
 
 	*cfg_r = NULL;
@@ -544,24 +610,28 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	load.ctx = ctx;
 	load.errors = 0;
 	load.resolve = resolve;
-	if (access(path, R_OK) != 0) {
-		int e = errno;
+	load.path = path;
+	text = read_file(path, &rc);
+	if (!text) {
 		char msg[1024];
 
-		snprintf(msg, sizeof(msg), "%s: cannot read: %s", path, strerror(e));
+		snprintf(msg, sizeof(msg), "%s: cannot read: %s", path,
+			 rc == -EINVAL ? "contains a NUL byte" : strerror(-rc));
 		if (diag)
 			diag(ctx, DIAG_ERROR, msg);
-		return -e;
+		return rc;
 	}
+	strip_comments(text);
 	cfg = cfg_init(root_opts, CFGF_NONE);
-	if (!cfg)
+	if (!cfg) {
+		free(text);
 		return -ENOMEM;
+	}
 	cfg_set_error_function(cfg, cfg_errfn);
 	set_validators(cfg);
-	rc = cfg_parse(cfg, path);
+	rc = cfg_parse_buf(cfg, text);
+	free(text);
 	if (rc != CFG_SUCCESS || load.errors > 0) {
-		if (rc == CFG_FILE_ERROR && load.errors == 0)
-			error(NULL, "%s: cannot read", path);
 		cfg_free(cfg);
 		return -EINVAL;
 	}
