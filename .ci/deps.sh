@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install what building and testing smtpd needs, from Debian 12's packages.
+# Idempotent; safe to run on a fresh machine or an old one.
+set -euo pipefail
+
+packages=(
+	# build
+	meson ninja-build pkg-config gcc libc6-dev
+	libconfuse-dev libgnutls28-dev libsystemd-dev libcrypt-dev
+	# tests
+	bats bats-support bats-assert netcat-openbsd python3 swaks gnutls-bin
+	openssl systemd procps coreutils findutils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
