@@ -108,3 +108,17 @@ start_xinetd() {
 	assert_line '2: 220 xinetd.example.org ESMTP smtpd ready'
 	assert_line --regexp '^3: (EOF|ConnectionResetError)$'
 }
+
+@test "the example units/smtpd.xinetd runs under xinetd (paths, port and user adapted)" {
+	sed -e "s|= 25\$|= $PORT|; s|= 0.0.0.0\$|= 127.0.0.1|" \
+		-e "s|^\tuser\t\t= smtpd|\tuser\t\t= $(id -un)|; s|^\tgroup\t\t= smtpd|\tgroup\t\t= $(id -gn)|" \
+		-e "s|$INSTALL_SBINDIR/smtpd|$SMTPD|; s|-c $INSTALL_SYSCONFDIR/smtpd/smtpd.conf -s smtp|-c $T/smtpd.conf -s xsmtp|" \
+		"$UNITS_BUILDDIR/smtpd.xinetd" >"$T/xinetd.conf"
+	run grep -c "$PORT\|$SMTPD\|$T/smtpd.conf" "$T/xinetd.conf"
+	assert_output 3
+	start_xinetd
+	run swaks --server 127.0.0.1 --port "$PORT" --helo client.example.net \
+		--from bob@example.net --to alice@example.org --timeout 10
+	assert_success
+	assert_line --regexp '^<-  250 2\.0\.0 OK: queued'
+}
