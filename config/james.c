@@ -523,7 +523,10 @@ static void authorized(struct tr *t, struct xl *l, xmlNodePtr n)
 			warn(t, n, "authorizedAddresses %s would make an open relay; dropped", e);
 			continue;
 		}
-		q = quote(e);
+		if (!(q = quote(e))) {
+			warn(t, n, "authorizedAddresses entry with control characters; dropped");
+			continue;
+		}
 		fprintf(f, "%s %s", first ? "" : ",", q);
 		free(q);
 		first = false;

@@ -69,6 +69,11 @@ int launch_check(const struct config *cfg, const struct listener *l, const struc
 		return -EINVAL;
 	}
 	mail_root(cfg, root, sizeof(root));
+	if (strcmp(root, "/") == 0) {
+		snprintf(why, whysize, "mailboxes '%s' has no fixed leading directory: "
+			 "the unit could not keep the rest of the system read-only", cfg->mailboxes);
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (!launch_word_ok(words[i].v)) {
 			snprintf(why, whysize, "%s '%s' has characters a unit file would need to quote",
@@ -87,6 +92,20 @@ int launch_check(const struct config *cfg, const struct listener *l, const struc
 			return -EINVAL;
 		}
 	return 0;
+}
+
+/* Paths ProtectHome=yes would hide. */
+static bool under_home(const char *path)
+{
+	static const char *const homes[] = { "/home", "/root", "/run/user" };
+
+	for (size_t i = 0; i < sizeof(homes) / sizeof(homes[0]); i++) {
+		size_t n = strlen(homes[i]);
+
+		if (strncmp(path, homes[i], n) == 0 && (path[n] == '/' || path[n] == '\0'))
+			return true;
+	}
+	return false;
 }
 
 static bool tls_on(const struct listener *l)
@@ -187,7 +206,7 @@ void units_write_service(const struct config *cfg, const struct listener *l, con
 		"# Nothing in a session needs more privileges, home directories,\n"
 		"# shared /tmp, devices, kernel knobs or cgroups.\n"
 		"NoNewPrivileges=yes\n"
-		"ProtectHome=yes\n"
+		"%s"
 		"PrivateTmp=yes\n"
 		"PrivateDevices=yes\n"
 		"ProtectKernelTunables=yes\n"
@@ -212,7 +231,12 @@ void units_write_service(const struct config *cfg, const struct listener *l, con
 		l->name, cfg->file, kind(l), l->name, l->name,
 		l->proto == PROTO_LMTP ? "LMTP" : "SMTP", l->name, basename_of(binary(l, o)),
 		binary(l, o), o->config, l->name, o->user, o->group,
-		cfg->mailboxes, root, cfg->spool);
+		cfg->mailboxes, root, cfg->spool,
+		under_home(root) || under_home(cfg->spool)
+		? "# The mail store is under a home directory: read-only there too, and\n"
+		  "# ReadWritePaths= above lifts it for the mail.\n"
+		  "ProtectHome=read-only\n"
+		: "ProtectHome=yes\n");
 	if (tls_on(l) && l->tls.private_key)
 		fprintf(out,
 			"# The TLS key stays readable by root only: systemd hands this session a\n"
@@ -220,7 +244,7 @@ void units_write_service(const struct config *cfg, const struct listener *l, con
 			"LoadCredential=%s:%s\n",
 			basename_of(l->tls.private_key), basename_of(l->tls.private_key), l->tls.private_key);
 	fprintf(out,
-		"# A hard cap on one session (%d x connectionTimeout = %ld s): a client\n"
+		"# A hard cap on one session (%d x connectionTimeout of %ld s): a client\n"
 		"# sending a byte per timeout cannot hold a process for ever.\n"
 		"RuntimeMaxSec=%ld\n", RUNTIME_FACTOR, l->timeout, cap);
 }

@@ -142,6 +142,24 @@ verify() {
 	assert_line "$T/smtpd.conf: smtpserver \"a b\": the name cannot name systemd units (use letters, digits, '.', '_', '-')"
 }
 
+@test "a mail store under /home: ProtectHome=read-only; one without a fixed directory: refused" {
+	units
+	assert_success
+	run grep '^ProtectHome=' "$T/out/mx@.service"
+	assert_output 'ProtectHome=yes'
+	sed -i 's|^mailboxes = .*|mailboxes = "/home/%u/Maildir"|' "$T/smtpd.conf"
+	units
+	assert_success
+	run cat "$T/out/mx@.service"
+	assert_line 'ProtectHome=read-only'
+	assert_line "ReadWritePaths=/home $T/spool"
+	sed -i 's|^mailboxes = .*|mailboxes = "/%d/%n"|' "$T/smtpd.conf"
+	units
+	assert_failure 78
+	use_stderr
+	assert_line "$T/smtpd.conf: mailboxes '/%d/%n' has no fixed leading directory: the unit could not keep the rest of the system read-only"
+}
+
 @test "a configuration that does not load: its messages, exit 78, no units" {
 	echo 'smtpserver "bad" { bind = { "nowhere" } }' >>"$T/smtpd.conf"
 	units
