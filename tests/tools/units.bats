@@ -224,3 +224,22 @@ verify() {
 	assert_equal "$(stat -c '%u %a' "$T/root/var/spool/smtpd")" "$uid 750"
 	assert_equal "$(stat -c '%g %a' "$T/root/var/mail")" "$mailgid 2775"
 }
+
+@test "from James XML to verified units: translate, then units" {
+	need_analyze
+	"$SMTPD_CONFIG" translate --users="$T/users" --mailboxes="$T/mail/%d/%n" --spool="$T/spool" \
+		"$SRCDIR/tests/tools/fixtures/james3-smtpserver.xml" "$SRCDIR/tests/tools/fixtures/lmtpserver.xml" \
+		"$SRCDIR/tests/tools/fixtures/domainlist.xml" >"$T/james.conf" 2>/dev/null
+	run --separate-stderr "$SMTPD_CONFIG" units -c "$T/james.conf" -o "$T/out" --smtpd="$SMTPD" --lmtpd="$LMTPD"
+	assert_success
+	assert_equal "$(ls "$T/out" | sort | tr '\n' ' ')" "lmtpserver.socket lmtpserver@.service smtpserver-global.socket smtpserver-global@.service "
+	run cat "$T/out/smtpserver-global.socket"
+	assert_line 'ListenStream=0.0.0.0:25'
+	assert_line 'ListenStream=[::]:25'
+	assert_line 'Backlog=150'
+	assert_line 'MaxConnections=50'
+	assert_line 'MaxConnectionsPerSource=5'
+	run cat "$T/out/smtpserver-global@.service"
+	assert_line 'RuntimeMaxSec=3000'
+	verify "$T"/out/*.socket "$T"/out/*@.service
+}
