@@ -1041,7 +1041,9 @@ int james_translate(const char *const *files, size_t nfiles, const struct james_
 			fprintf(out, "domains   = { }  # no domainlist.xml given: the local domains go here\n");
 		}
 		/* James keeps users in its usersrepository: the users file is
-		 * exported by hand (user@domain:{SCHEME}hash) */
+		 * written by hand */
+		fprintf(out, "# users: James' usersrepository is not translated; write one line per user,\n"
+			"#   user@domain:{SCHEME}hash   (Dovecot passwd-file, see smtpd.conf(5))\n");
 		write_global(out, "users", g && g->users ? g->users : "/etc/smtpd/users");
 		write_global(out, "aliases", g && g->aliases ? g->aliases : "/etc/smtpd/aliases");
 		write_global(out, "mailboxes", g && g->mailboxes ? g->mailboxes : "/var/mail/%d/%n");
