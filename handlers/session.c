@@ -328,7 +328,7 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 				return RP_PARAM_BAD;
 			errno = 0;
 			size = strtoull(value, &end, 10);
-			if (*end || errno)
+			if (*end || (errno && errno != ERANGE))	/* ULLONG_MAX: over any limit */
 				return RP_PARAM_BAD;
 			if (s->lst->max_kb > 0 && size > (unsigned long long)s->lst->max_kb * 1024)
 				return RP_SIZE_EXCEEDED;
