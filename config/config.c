@@ -14,6 +14,7 @@
 
 #include "address.h"
 #include "chain.h"
+#include "userdb.h"
 
 /* The diagnostics sink of the load in progress (loading is not reentrant:
  * libconfuse callbacks carry no user pointer). */
@@ -286,6 +287,47 @@ static int v_chain_handler(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* users: also warn about passwords stored in clear. */
+static int v_users(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned n = 0;
+
+	v_file(cfg, opt);
+	if (!v || !*v || v[0] != '/' || !(f = fopen(v, "re")))
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		char *colon = strchr(line, ':');
+
+		n++;
+		if (line[0] != '#' && colon && userdb_is_plain(colon + 1))
+			warn(cfg, "users: %s line %u: {PLAIN} password stored in clear; use smtpd-passwd", v, n);
+	}
+	if (line)
+		explicit_bzero(line, cap);
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* A listener that takes passwords without any TLS sends them in clear. */
+static int v_server(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	cfg_t *h = sec ? cfg_getsec(sec, "handler") : NULL;
+	cfg_t *t = sec ? cfg_getsec(sec, "tls") : NULL;
+	const char *auth = h ? cfg_getstr(h, "authRequired") : NULL;
+
+	if (auth && strcasecmp(auth, "false") != 0 && strcmp(opt->name, "smtpserver") == 0
+	    && !cfg_getbool(t, "startTLS") && !cfg_getbool(t, "socketTLS"))
+		warn(sec, "smtpserver \"%s\": authRequired = %s without TLS: passwords would cross the network in clear",
+		     cfg_title(sec), auth);
+	return 0;
+}
+
 static int v_tls(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *t = cfg_opt_getnsec(opt, 0);
@@ -377,7 +419,7 @@ static void set_validators(cfg_t *cfg)
 		const char *key;
 		cfg_validate_callback_t fn;
 	} global[] = {
-		{ "domains", v_domains }, { "users", v_file }, { "aliases", v_file },
+		{ "domains", v_domains }, { "users", v_users }, { "aliases", v_file },
 		{ "mailboxes", v_mailboxes }, { "spool", v_path }, { "lmtp", v_lmtp },
 	}, server[] = {
 		{ "bind", v_bind }, { "connectBacklog", v_nonneg }, { "tls", v_tls },
@@ -397,6 +439,7 @@ static void set_validators(cfg_t *cfg)
 
 	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
 		cfg_set_validate_func(cfg, global[i].key, global[i].fn);
+	cfg_set_validate_func(cfg, "smtpserver", v_server);
 	for (size_t i = 0; i < sizeof(server) / sizeof(server[0]); i++) {
 		snprintf(key, sizeof(key), "smtpserver|%s", server[i].key);
 		cfg_set_validate_func(cfg, key, server[i].fn);
