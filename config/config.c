@@ -279,10 +279,13 @@ static int v_chain_handler(cfg_t *cfg, cfg_opt_t *opt)
 			error(cfg, "handlerchain: %s takes no option maxRcpt", def->name);
 			return 0;
 		}
-		if (cfg_getint(h, "maxRcpt") < 1) {
-			error(cfg, "handlerchain: %s: maxRcpt must be at least 1", def->name);
+		if (cfg_getint(h, "maxRcpt") < 0) {
+			error(cfg, "handlerchain: %s: maxRcpt must not be negative", def->name);
 			return 0;
 		}
+		if (cfg_getint(h, "maxRcpt") > 0 && cfg_getint(h, "maxRcpt") < 100)
+			warn(cfg, "handlerchain: %s: maxRcpt = %ld is below the 100 recipients RFC 5321 section 4.5.3.1.8 asks servers to accept",
+			     def->name, cfg_getint(h, "maxRcpt"));
 	}
 	return 0;
 }

@@ -91,11 +91,27 @@ void maildir_template_root(const char *tmpl, char *out, size_t size)
 	out[n] = '\0';
 }
 
+static int sync_dir(const char *dir);
+
+/* mkdir, and when it created something, fsync the parent so the new entry
+ * survives a crash (a message linked into a fresh new/ must not vanish
+ * with its directory). */
 static int mkdir_one(const char *path)
 {
-	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+	char parent[PATH_MAX];
+	char *slash;
+
+	if (mkdir(path, 0700) != 0)
+		return errno == EEXIST ? 0 : -errno;
+	snprintf(parent, sizeof(parent), "%s", path);
+	slash = strrchr(parent, '/');
+	if (!slash)
 		return 0;
-	return -errno;
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return sync_dir(parent);
 }
 
 int maildir_ensure(const char *root, const char *dir)
