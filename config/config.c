@@ -257,7 +257,11 @@ static int v_authorized(cfg_t *cfg, cfg_opt_t *opt)
 		enum netparse r = netlist_add(&tmp, e, load.resolve);
 
 		netlist_free(&tmp);
-		if (r != NETPARSE_OK)
+		/* DNS trouble must not stop the service: the entry is
+		 * skipped (it trusts nobody) and the load goes on. */
+		if (r == NETPARSE_UNRESOLVED)
+			warn(cfg, "authorizedAddresses: '%s': %s; entry ignored", e, netparse_why(r));
+		else if (r != NETPARSE_OK)
 			error(cfg, "authorizedAddresses: '%s': %s", e, netparse_why(r));
 	}
 	return 0;
@@ -313,6 +317,46 @@ static int v_users(cfg_t *cfg, cfg_opt_t *opt)
 		explicit_bzero(line, cap);
 	free(line);
 	fclose(f);
+	return 0;
+}
+
+static void alias_diag(void *ctx, const char *msg)
+{
+	warn(ctx, "aliases: %s", msg);
+}
+
+/* aliases: each line well formed, each target a mailbox (RFC 5321
+ * §4.1.2).  Warnings: a bad line is skipped at run time. */
+static int v_aliases(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	struct aliases al;
+
+	v_file(cfg, opt);
+	if (!v || v[0] != '/' || aliases_load(v, &al, alias_diag, cfg) < 0)
+		return 0;
+	for (size_t i = 0; i < al.n; i++) {
+		char *copy = strdup(al.v[i].targets), *save = NULL, *tok;
+
+		for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+			struct mailbox mb;
+			size_t len;
+
+			while (isspace((unsigned char)*tok))
+				tok++;
+			len = strlen(tok);
+			while (len && isspace((unsigned char)tok[len - 1]))
+				tok[--len] = '\0';
+			if (len >= 2 && tok[0] == '<' && tok[len - 1] == '>') {
+				tok[len - 1] = '\0';
+				tok++;
+			}
+			if (address_parse_mailbox(tok, &mb) != ADDR_OK)
+				warn(cfg, "aliases: %s:%u: '%s' is not an address; ignored", v, al.v[i].line, tok);
+		}
+		free(copy);
+	}
+	aliases_free(&al);
 	return 0;
 }
 
@@ -422,7 +466,7 @@ static void set_validators(cfg_t *cfg)
 		const char *key;
 		cfg_validate_callback_t fn;
 	} global[] = {
-		{ "domains", v_domains }, { "users", v_users }, { "aliases", v_file },
+		{ "domains", v_domains }, { "users", v_users }, { "aliases", v_aliases },
 		{ "mailboxes", v_mailboxes }, { "spool", v_path }, { "lmtp", v_lmtp },
 	}, server[] = {
 		{ "bind", v_bind }, { "connectBacklog", v_nonneg }, { "tls", v_tls },

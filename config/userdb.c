@@ -38,13 +38,13 @@ int userdb_find(const char *path, const char *address, char *pass_r, size_t pass
 	FILE *f;
 	char *line = NULL;
 	size_t cap = 0;
-	int rc = -ENOENT;
+	int rc = 0;
 
 	if (!path)
-		return -ENOENT;
+		return 0;
 	f = fopen(path, "re");
 	if (!f)
-		return errno == ENOENT ? -ENOENT : -errno;
+		return -errno;
 	while (getline(&line, &cap, f) > 0) {
 		char *p = line, *colon;
 
@@ -67,7 +67,7 @@ int userdb_find(const char *path, const char *address, char *pass_r, size_t pass
 			memcpy(pass_r, colon + 1, n);
 			pass_r[n] = '\0';
 		}
-		rc = 0;
+		rc = 1;
 		break;
 	}
 	if (line) {
@@ -75,7 +75,7 @@ int userdb_find(const char *path, const char *address, char *pass_r, size_t pass
 		explicit_bzero(line, cap);
 		free(line);
 	}
-	if (ferror(f) && rc == -ENOENT)
+	if (ferror(f) && rc == 0)
 		rc = -EIO;
 	fclose(f);
 	return rc;
@@ -125,7 +125,7 @@ int userdb_verify(const char *path, const char *user, const char *password)
 	bool ok = false;
 	int r = userdb_find(path, user, field, sizeof(field));
 
-	if (r == -ENOENT) {
+	if (r == 0) {
 		crypt_matches(password, dummy_hash);
 		return -EACCES;
 	}
@@ -201,6 +201,7 @@ int aliases_load(const char *path, struct aliases *al,
 		}
 		al->v[al->n].name = strdup(name);
 		al->v[al->n].targets = strdup(targets);
+		al->v[al->n].line = lineno;
 		if (!al->v[al->n].name || !al->v[al->n].targets) {
 			free(al->v[al->n].name);
 			free(al->v[al->n].targets);

@@ -25,6 +25,7 @@
 #include "data.h"
 #include "linereader.h"
 #include "log.h"
+#include "maildir.h"
 #include "sasl.h"
 #include "sink.h"
 #include "tls.h"
@@ -413,6 +414,26 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 	return RP_MAIL_OK;
 }
 
+/* Every local target must have a maildir path we can make: refuse now
+ * rather than accept and fail at the end of DATA. */
+static enum reply_id mailboxes_storable(struct session *s)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < s->pending.n; i++) {
+		if (!s->pending.v[i].local)
+			continue;
+		if (maildir_expand(s->cfg->mailboxes, s->pending.v[i].addr, path, sizeof(path)) < 0) {
+			char esc[ADDR_TEXT_MAX * 2];
+
+			log_escape(s->pending.v[i].addr, strlen(s->pending.v[i].addr), esc, sizeof(esc));
+			log_msg(LOG_ERR, "no safe maildir path for %s under %s", esc, s->cfg->mailboxes);
+			return RP_UNKNOWN_USER;
+		}
+	}
+	return RP_NONE;
+}
+
 enum reply_id session_valid_rcpt(struct session *s, const struct mailbox *to)
 {
 	char text[ADDR_TEXT_MAX];
@@ -423,7 +444,7 @@ enum reply_id session_valid_rcpt(struct session *s, const struct mailbox *to)
 			return RP_STORAGE_FAIL;
 		switch (policy_resolve(s->cfg, &s->aliases, to, &s->pending)) {
 		case RESOLVE_OK:
-			return RP_NONE;
+			return mailboxes_storable(s);
 		case RESOLVE_TEMPFAIL:
 			log_msg(LOG_ERR, "cannot read users file %s", s->cfg->users ? s->cfg->users : "(none)");
 			return RP_STORAGE_FAIL;
@@ -668,7 +689,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 			for (size_t i = 0; i < nsinks; i++)
 				sinks[i].ops->rollback(&sinks[i]);
 			log_msg(LOG_ERR, "message id=%s: storage failed: %s", msgid, strerror(-err));
-			log_message(s, msgid, d.size, "451 not stored");
+			log_message(s, msgid, d.size, storage_full(err) ? "452 not stored" : "451 not stored");
 			session_reply(s, storage_full(err) ? RP_NO_SPACE : RP_STORAGE_FAIL);
 		} else {
 			log_message(s, msgid, d.size, "queued");
@@ -1039,7 +1060,10 @@ static void dispatch(struct session *s, char *line)
 	if (r == RP_NONE)
 		return;
 	session_reply(s, r);
-	if (reply_get(r)->code >= 400 && s->state != ST_CLOSING && ++s->errors >= ERROR_BUDGET) {
+	/* 452 4.5.3 is flow control, not a client error (RFC 5321
+	 * §4.5.3.1.10): the client sends the rest in another transaction. */
+	if (reply_get(r)->code >= 400 && r != RP_TOO_MANY_RCPTS && s->state != ST_CLOSING
+	    && ++s->errors >= ERROR_BUDGET) {
 		log_msg(LOG_WARNING, "too many errors from [%s], closing", s->peer_text);
 		session_reply(s, RP_TOO_MANY_ERRORS);
 	}
