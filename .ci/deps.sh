@@ -6,10 +6,10 @@ set -euo pipefail
 packages=(
 	# build
 	meson ninja-build pkg-config gcc libc6-dev
-	libconfuse-dev libgnutls28-dev libsystemd-dev libcrypt-dev
+	libconfuse-dev libgnutls28-dev libsystemd-dev libcrypt-dev libxml2-dev
 	# tests
 	bats bats-support bats-assert netcat-openbsd python3 swaks gnutls-bin
-	openssl systemd procps coreutils findutils fail2ban
+	openssl systemd procps coreutils findutils groff-base xinetd fail2ban
 )
 
 missing=()

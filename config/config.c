@@ -24,6 +24,10 @@ static struct {
 	int errors;
 	bool resolve;
 	const char *path;
+	/* the list value checked last (see list_new_value) */
+	const cfg_opt_t *list_opt;
+	unsigned list_index;
+	char *list_value;
 } load;
 
 static void report(cfg_t *cfg, enum diag_level level, const char *fmt, va_list ap)
@@ -86,7 +90,9 @@ static int v_path(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
 
-	return v && *v && !path_absolute(cfg, opt, v) ? -1 : 0;
+	if (v && *v)
+		path_absolute(cfg, opt, v);
+	return 0;
 }
 
 /* A file the server reads at run time: missing is a warning (the config
@@ -107,16 +113,30 @@ static int v_file(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* libconfuse 3.3 calls a list option's validator after each value and
+ * again at the closing brace: check each value once, when it is added.
+ * Returns the string to check, or NULL when there is nothing new. */
+static const char *list_new_value(cfg_opt_t *opt)
+{
+	unsigned n = cfg_opt_size(opt);
+	const char *v = n ? cfg_opt_getnstr(opt, n - 1) : NULL;
+
+	if (!v || (opt == load.list_opt && n - 1 == load.list_index
+		   && load.list_value && strcmp(v, load.list_value) == 0))
+		return NULL;
+	free(load.list_value);
+	load.list_opt = opt;
+	load.list_index = n - 1;
+	load.list_value = strdup(v);
+	return v;
+}
+
 static int v_domains(cfg_t *cfg, cfg_opt_t *opt)
 {
-	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
-		const char *d = cfg_opt_getnstr(opt, i);
+	const char *d = list_new_value(opt);
 
-		if (!domain_valid(d, strlen(d), DOM_UTF8)) {
-			error(cfg, "domains: '%s' is not a domain name", d);
-			return 0;
-		}
-	}
+	if (d && !domain_valid(d, strlen(d), DOM_UTF8))
+		error(cfg, "domains: '%s' is not a domain name", d);
 	return 0;
 }
 
@@ -150,10 +170,19 @@ static int v_mailboxes(cfg_t *cfg, cfg_opt_t *opt)
 static int v_lmtp(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
+	const char *colon;
+	bool port_ok = false;
 
 	if (!v || !*v)
 		return 0;
-	if (strncmp(v, "unix:", 5) == 0 ? v[5] != '/' : !strrchr(v, ':')) {
+	colon = strrchr(v, ':');
+	if (colon && colon > v && isdigit((unsigned char)colon[1])) {
+		char *end;
+		long port = strtol(colon + 1, &end, 10);
+
+		port_ok = !*end && port >= 1 && port <= 65535;
+	}
+	if (strncmp(v, "unix:", 5) == 0 ? v[5] != '/' : !port_ok) {
 		error(cfg, "lmtp: '%s' is neither unix:/path nor host:port", v);
 		return 0;
 	}
@@ -162,28 +191,25 @@ static int v_lmtp(cfg_t *cfg, cfg_opt_t *opt)
 
 static int v_bind(cfg_t *cfg, cfg_opt_t *opt)
 {
-	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
-		const char *b = cfg_opt_getnstr(opt, i);
-		const char *colon = strrchr(b, ':');
-		char *end;
-		long port;
+	const char *b = list_new_value(opt);
+	const char *colon;
+	char *end;
+	long port;
 
-		if (b[0] == '/')
-			continue;	/* UNIX socket path */
-		if (!colon || colon == b) {
-			error(cfg, "bind: '%s' is not ADDRESS:PORT, [IPV6]:PORT or /path", b);
-			return 0;
-		}
-		port = strtol(colon + 1, &end, 10);
-		if (*end || port < 1 || port > 65535) {
-			error(cfg, "bind: '%s' has no valid port", b);
-			return 0;
-		}
-		if (b[0] == '[' ? colon[-1] != ']' : memchr(b, ':', (size_t)(colon - b)) != NULL) {
-			error(cfg, "bind: '%s': write IPv6 addresses in brackets, as [::1]:25", b);
-			return 0;
-		}
+	if (!b || b[0] == '/')
+		return 0;	/* nothing new, or a UNIX socket path */
+	colon = strrchr(b, ':');
+	if (!colon || colon == b) {
+		error(cfg, "bind: '%s' is not ADDRESS:PORT, [IPV6]:PORT or /path", b);
+		return 0;
 	}
+	port = strtol(colon + 1, &end, 10);
+	if (*end || port < 1 || port > 65535) {
+		error(cfg, "bind: '%s' has no valid port", b);
+		return 0;
+	}
+	if (b[0] == '[' ? colon[-1] != ']' : memchr(b, ':', (size_t)(colon - b)) != NULL)
+		error(cfg, "bind: '%s': write IPv6 addresses in brackets, as [::1]:25", b);
 	return 0;
 }
 
@@ -251,19 +277,20 @@ static const char *netparse_why(enum netparse r)
 
 static int v_authorized(cfg_t *cfg, cfg_opt_t *opt)
 {
-	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
-		struct netlist tmp = { 0 };
-		const char *e = cfg_opt_getnstr(opt, i);
-		enum netparse r = netlist_add(&tmp, e, load.resolve);
+	struct netlist tmp = { 0 };
+	const char *e = list_new_value(opt);
+	enum netparse r;
 
-		netlist_free(&tmp);
-		/* DNS trouble must not stop the service: the entry is
-		 * skipped (it trusts nobody) and the load goes on. */
-		if (r == NETPARSE_UNRESOLVED)
-			warn(cfg, "authorizedAddresses: '%s': %s; entry ignored", e, netparse_why(r));
-		else if (r != NETPARSE_OK)
-			error(cfg, "authorizedAddresses: '%s': %s", e, netparse_why(r));
-	}
+	if (!e)
+		return 0;
+	r = netlist_add(&tmp, e, load.resolve);
+	netlist_free(&tmp);
+	/* DNS trouble must not stop the service: the entry is skipped (it
+	 * trusts nobody) and the load goes on. */
+	if (r == NETPARSE_UNRESOLVED)
+		warn(cfg, "authorizedAddresses: '%s': %s; entry ignored", e, netparse_why(r));
+	else if (r != NETPARSE_OK)
+		error(cfg, "authorizedAddresses: '%s': %s", e, netparse_why(r));
 	return 0;
 }
 
@@ -368,7 +395,8 @@ static int v_server(cfg_t *cfg, cfg_opt_t *opt)
 	cfg_t *t = sec ? cfg_getsec(sec, "tls") : NULL;
 	const char *auth = h ? cfg_getstr(h, "authRequired") : NULL;
 
-	if (auth && strcasecmp(auth, "false") != 0 && strcmp(opt->name, "smtpserver") == 0
+	if (auth && (strcasecmp(auth, "true") == 0 || strcasecmp(auth, "announce") == 0)
+	    && strcmp(opt->name, "smtpserver") == 0
 	    && !cfg_getbool(t, "startTLS") && !cfg_getbool(t, "socketTLS"))
 		warn(sec, "smtpserver \"%s\": authRequired = %s without TLS: passwords would cross the network in clear",
 		     cfg_title(sec), auth);
@@ -656,6 +684,46 @@ static void strip_comments(char *s)
 	}
 }
 
+/* libconfuse 3.3 takes the end of the file as the end of every section
+ * still open, so a missing '}' would pass unnoticed: report the innermost
+ * '{' left open. */
+static void check_braces(const char *s)
+{
+	unsigned line = 1, depth = 0, open_line[16];
+	char quote = 0;
+
+	for (; *s; s++) {
+		if (*s == '\n')
+			line++;
+		if (quote) {
+			if (*s == '\\' && s[1]) {
+				if (*++s == '\n')
+					line++;
+			} else if (*s == quote) {
+				quote = 0;
+			}
+		} else if (*s == '"' || *s == '\'') {
+			quote = *s;
+		} else if (*s == '{') {
+			if (depth < sizeof(open_line) / sizeof(open_line[0]))
+				open_line[depth] = line;
+			depth++;
+		} else if (*s == '}' && depth > 0) {
+			depth--;
+		}
+	}
+	if (depth > 0) {
+		char msg[1024];
+		size_t top = sizeof(open_line) / sizeof(open_line[0]);
+
+		snprintf(msg, sizeof(msg), "%s:%u: premature end of file: this '{' is never closed",
+			 load.path, open_line[depth < top ? depth - 1 : top - 1]);
+		load.errors++;
+		if (load.fn)
+			load.fn(load.ctx, DIAG_ERROR, msg);
+	}
+}
+
 static char *read_file(const char *path, int *err_r)
 {
 	FILE *f = fopen(path, "re");
@@ -701,6 +769,7 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	load.errors = 0;
 	load.resolve = resolve;
 	load.path = path;
+	load.list_opt = NULL;
 	text = read_file(path, &rc);
 	if (!text) {
 		char msg[1024];
@@ -712,6 +781,7 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 		return rc;
 	}
 	strip_comments(text);
+	check_braces(text);
 	cfg = cfg_init(root_opts, CFGF_NONE);
 	if (!cfg) {
 		free(text);
@@ -721,6 +791,9 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	set_validators(cfg);
 	rc = cfg_parse_buf(cfg, text);
 	free(text);
+	free(load.list_value);
+	load.list_value = NULL;
+	load.list_opt = NULL;
 	if (rc != CFG_SUCCESS || load.errors > 0) {
 		cfg_free(cfg);
 		return -EINVAL;

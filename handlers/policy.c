@@ -14,7 +14,11 @@
 bool target_set_add(struct target_set *set, const char *addr, bool local)
 {
 	for (size_t i = 0; i < set->n; i++)
-		if (set->v[i].local == local && strcasecmp(set->v[i].addr, addr) == 0)
+		/* RFC 5321 §2.4: only the destination may fold a local
+		 * part's case; a remote one is compared exactly (its domain
+		 * is already lower case). */
+		if (set->v[i].local == local
+		    && (local ? strcasecmp(set->v[i].addr, addr) : strcmp(set->v[i].addr, addr)) == 0)
 			return true;
 	if (set->n >= ALIAS_MAX_TARGETS)
 		return false;
