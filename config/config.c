@@ -24,6 +24,7 @@ static struct {
 	int errors;
 	bool resolve;
 	const char *path;
+	int users_line;
 	/* the list value checked last (see list_new_value) */
 	const cfg_opt_t *list_opt;
 	unsigned list_index;
@@ -321,30 +322,41 @@ static int v_chain_handler(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* users: also warn about passwords stored in clear. */
+/* users: where it is set, for the {PLAIN} warnings made after the parse. */
 static int v_users(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const char *v = cfg_opt_getnstr(opt, 0);
+	load.users_line = cfg->line;
+	return v_file(cfg, opt);
+}
+
+/* Passwords stored in clear matter only where some listener takes AUTH. */
+static void warn_plain_passwords(const struct config *c)
+{
+	bool auth = false;
 	FILE *f;
-	char *line = NULL;
+	char *line = NULL, msg[1024];
 	size_t cap = 0;
 	unsigned n = 0;
 
-	v_file(cfg, opt);
-	if (!v || !*v || v[0] != '/' || !(f = fopen(v, "re")))
-		return 0;
+	for (size_t i = 0; i < c->nlisteners; i++)
+		auth |= c->listeners[i].proto == PROTO_SMTP && c->listeners[i].auth != AUTH_FALSE;
+	if (!auth || !c->users || !(f = fopen(c->users, "re")))
+		return;
 	while (getline(&line, &cap, f) > 0) {
 		char *colon = strchr(line, ':');
 
 		n++;
-		if (line[0] != '#' && colon && userdb_is_plain(colon + 1))
-			warn(cfg, "users: %s line %u: {PLAIN} password stored in clear; use smtpd-passwd", v, n);
+		if (line[0] == '#' || !colon || !userdb_is_plain(colon + 1))
+			continue;
+		snprintf(msg, sizeof(msg), "%s:%d: warning: users: %s line %u: {PLAIN} password stored in clear; use smtpd-passwd",
+			 load.path, load.users_line, c->users, n);
+		if (load.fn)
+			load.fn(load.ctx, DIAG_WARNING, msg);
 	}
 	if (line)
 		explicit_bzero(line, cap);
 	free(line);
 	fclose(f);
-	return 0;
 }
 
 static void alias_diag(void *ctx, const char *msg)
@@ -769,6 +781,7 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	load.errors = 0;
 	load.resolve = resolve;
 	load.path = path;
+	load.users_line = 0;
 	load.list_opt = NULL;
 	text = read_file(path, &rc);
 	if (!text) {
@@ -805,6 +818,7 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 		config_free(c);
 		return rc;
 	}
+	warn_plain_passwords(c);
 	*cfg_r = c;
 	return 0;
 }
