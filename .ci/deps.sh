@@ -9,7 +9,7 @@ packages=(
 	libconfuse-dev libgnutls28-dev libsystemd-dev libcrypt-dev libxml2-dev
 	# tests
 	bats bats-support bats-assert netcat-openbsd python3 swaks gnutls-bin
-	openssl systemd procps coreutils findutils groff-base xinetd
+	openssl systemd procps coreutils findutils groff-base xinetd fail2ban
 )
 
 missing=()

@@ -14,6 +14,7 @@
 
 #include "address.h"
 #include "chain.h"
+#include "userdb.h"
 
 /* The diagnostics sink of the load in progress (loading is not reentrant:
  * libconfuse callbacks carry no user pointer). */
@@ -23,6 +24,7 @@ static struct {
 	int errors;
 	bool resolve;
 	const char *path;
+	int users_line;
 	/* the list value checked last (see list_new_value) */
 	const cfg_opt_t *list_opt;
 	unsigned list_index;
@@ -284,7 +286,11 @@ static int v_authorized(cfg_t *cfg, cfg_opt_t *opt)
 		return 0;
 	r = netlist_add(&tmp, e, load.resolve);
 	netlist_free(&tmp);
-	if (r != NETPARSE_OK)
+	/* DNS trouble must not stop the service: the entry is skipped (it
+	 * trusts nobody) and the load goes on. */
+	if (r == NETPARSE_UNRESOLVED)
+		warn(cfg, "authorizedAddresses: '%s': %s; entry ignored", e, netparse_why(r));
+	else if (r != NETPARSE_OK)
 		error(cfg, "authorizedAddresses: '%s': %s", e, netparse_why(r));
 	return 0;
 }
@@ -305,11 +311,107 @@ static int v_chain_handler(cfg_t *cfg, cfg_opt_t *opt)
 			error(cfg, "handlerchain: %s takes no option maxRcpt", def->name);
 			return 0;
 		}
-		if (cfg_getint(h, "maxRcpt") < 1) {
-			error(cfg, "handlerchain: %s: maxRcpt must be at least 1", def->name);
+		if (cfg_getint(h, "maxRcpt") < 0) {
+			error(cfg, "handlerchain: %s: maxRcpt must not be negative", def->name);
 			return 0;
 		}
+		if (cfg_getint(h, "maxRcpt") > 0 && cfg_getint(h, "maxRcpt") < 100)
+			warn(cfg, "handlerchain: %s: maxRcpt = %ld is below the 100 recipients RFC 5321 section 4.5.3.1.8 asks servers to accept",
+			     def->name, cfg_getint(h, "maxRcpt"));
 	}
+	return 0;
+}
+
+/* users: where it is set, for the {PLAIN} warnings made after the parse. */
+static int v_users(cfg_t *cfg, cfg_opt_t *opt)
+{
+	load.users_line = cfg->line;
+	return v_file(cfg, opt);
+}
+
+/* Passwords stored in clear matter only where some listener takes AUTH. */
+static void warn_plain_passwords(const struct config *c)
+{
+	bool auth = false;
+	FILE *f;
+	char *line = NULL, msg[1024];
+	size_t cap = 0;
+	unsigned n = 0;
+
+	for (size_t i = 0; i < c->nlisteners; i++)
+		auth |= c->listeners[i].proto == PROTO_SMTP && c->listeners[i].auth != AUTH_FALSE;
+	if (!auth || !c->users || !(f = fopen(c->users, "re")))
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		char *colon = strchr(line, ':');
+
+		n++;
+		if (line[0] == '#' || !colon || !userdb_is_plain(colon + 1))
+			continue;
+		snprintf(msg, sizeof(msg), "%s:%d: warning: users: %s line %u: {PLAIN} password stored in clear; use smtpd-passwd",
+			 load.path, load.users_line, c->users, n);
+		if (load.fn)
+			load.fn(load.ctx, DIAG_WARNING, msg);
+	}
+	if (line)
+		explicit_bzero(line, cap);
+	free(line);
+	fclose(f);
+}
+
+static void alias_diag(void *ctx, const char *msg)
+{
+	warn(ctx, "aliases: %s", msg);
+}
+
+/* aliases: each line well formed, each target a mailbox (RFC 5321
+ * §4.1.2).  Warnings: a bad line is skipped at run time. */
+static int v_aliases(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	struct aliases al;
+
+	v_file(cfg, opt);
+	if (!v || v[0] != '/' || aliases_load(v, &al, alias_diag, cfg) < 0)
+		return 0;
+	for (size_t i = 0; i < al.n; i++) {
+		char *copy = strdup(al.v[i].targets), *save = NULL, *tok;
+
+		for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+			struct mailbox mb;
+			size_t len;
+
+			while (isspace((unsigned char)*tok))
+				tok++;
+			len = strlen(tok);
+			while (len && isspace((unsigned char)tok[len - 1]))
+				tok[--len] = '\0';
+			if (len >= 2 && tok[0] == '<' && tok[len - 1] == '>') {
+				tok[len - 1] = '\0';
+				tok++;
+			}
+			if (address_parse_mailbox(tok, &mb) != ADDR_OK)
+				warn(cfg, "aliases: %s:%u: '%s' is not an address; ignored", v, al.v[i].line, tok);
+		}
+		free(copy);
+	}
+	aliases_free(&al);
+	return 0;
+}
+
+/* A listener that takes passwords without any TLS sends them in clear. */
+static int v_server(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	cfg_t *h = sec ? cfg_getsec(sec, "handler") : NULL;
+	cfg_t *t = sec ? cfg_getsec(sec, "tls") : NULL;
+	const char *auth = h ? cfg_getstr(h, "authRequired") : NULL;
+
+	if (auth && (strcasecmp(auth, "true") == 0 || strcasecmp(auth, "announce") == 0)
+	    && strcmp(opt->name, "smtpserver") == 0
+	    && !cfg_getbool(t, "startTLS") && !cfg_getbool(t, "socketTLS"))
+		warn(sec, "smtpserver \"%s\": authRequired = %s without TLS: passwords would cross the network in clear",
+		     cfg_title(sec), auth);
 	return 0;
 }
 
@@ -404,7 +506,7 @@ static void set_validators(cfg_t *cfg)
 		const char *key;
 		cfg_validate_callback_t fn;
 	} global[] = {
-		{ "domains", v_domains }, { "users", v_file }, { "aliases", v_file },
+		{ "domains", v_domains }, { "users", v_users }, { "aliases", v_aliases },
 		{ "mailboxes", v_mailboxes }, { "spool", v_path }, { "lmtp", v_lmtp },
 	}, server[] = {
 		{ "bind", v_bind }, { "connectBacklog", v_nonneg }, { "tls", v_tls },
@@ -424,6 +526,7 @@ static void set_validators(cfg_t *cfg)
 
 	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
 		cfg_set_validate_func(cfg, global[i].key, global[i].fn);
+	cfg_set_validate_func(cfg, "smtpserver", v_server);
 	for (size_t i = 0; i < sizeof(server) / sizeof(server[0]); i++) {
 		snprintf(key, sizeof(key), "smtpserver|%s", server[i].key);
 		cfg_set_validate_func(cfg, key, server[i].fn);
@@ -678,6 +781,7 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	load.errors = 0;
 	load.resolve = resolve;
 	load.path = path;
+	load.users_line = 0;
 	load.list_opt = NULL;
 	text = read_file(path, &rc);
 	if (!text) {
@@ -714,6 +818,7 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 		config_free(c);
 		return rc;
 	}
+	warn_plain_passwords(c);
 	*cfg_r = c;
 	return 0;
 }

@@ -89,12 +89,12 @@ static bool add_user(struct expansion *x, const char *name)
 {
 	int rc = userdb_find(x->cfg->users, name, NULL, 0);
 
-	if (rc == 0) {
+	if (rc > 0) {
 		if (!target_set_add(x->out, name, true))
 			x->full = true;
 		return true;
 	}
-	if (rc != -ENOENT)
+	if (rc < 0)
 		x->tempfail = true;
 	return false;
 }

@@ -55,8 +55,10 @@ static void expand(void)
 		{ "/m/%d/%n", "a\tb@example.org", -EINVAL, NULL },
 		{ "/m/%d/%n", "a\nb@example.org", -EINVAL, NULL },
 		{ "/m/%d/%n", "alice@example.org\x7f", -EINVAL, NULL },
-		{ "/m/%d/%n", "\xc3\xa9l\xc3\xa8ve@example.org", -EINVAL, NULL },
-		{ "/m/%d/%n", "alice@b\xc3\xbc" "cher.example", -EINVAL, NULL },
+		/* SMTPUTF8 addresses (RFC 6531) keep their UTF-8 */
+		{ "/m/%d/%n", "\xc3\xa9l\xc3\xa8ve@example.org", 0, "/m/example.org/\xc3\xa9l\xc3\xa8ve" },
+		{ "/m/%d/%n", "alice@b\xc3\xbc" "cher.example", 0, "/m/b\xc3\xbc" "cher.example/alice" },
+		{ "/m/%d/%n", "a\x7f" "b@example.org", -EINVAL, NULL },
 		{ "/m/%d/%n", "@example.org", -EINVAL, NULL },
 		{ "/m/%d/%n", "alice@", -EINVAL, NULL },
 		{ "/m/%d/%n", "alice", -EINVAL, NULL },

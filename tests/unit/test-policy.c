@@ -189,20 +189,20 @@ static void userdb(const char *users, const char *aliases_path, const char *dir)
 	size_t outlen = 0;
 	FILE *f;
 
-	is_int(userdb_find(users, "alice@example.org", pass, sizeof(pass)), 0, "userdb: alice found");
+	is_int(userdb_find(users, "alice@example.org", pass, sizeof(pass)), 1, "userdb: alice found");
 	is_str(pass, "{PLAIN}secret", "userdb: password field up to the next colon");
-	is_int(userdb_find(users, "bob@example.org", pass, sizeof(pass)), 0, "userdb: bob found");
+	is_int(userdb_find(users, "bob@example.org", pass, sizeof(pass)), 1, "userdb: bob found");
 	is_str(pass, "{PLAIN}x", "userdb: password field to the end of line");
-	is_int(userdb_find(users, "frank@example.org", pass, sizeof(pass)), 0, "userdb: CRLF line");
+	is_int(userdb_find(users, "frank@example.org", pass, sizeof(pass)), 1, "userdb: CRLF line");
 	is_str(pass, "{PLAIN}f", "userdb: CR not part of the password");
-	is_int(userdb_find(users, "dave@example.org", NULL, 0), 0, "userdb: names compare case-insensitively");
-	is_int(userdb_find(users, "carol@example.net", NULL, 0), 0, "userdb: bare name in any domain");
-	is_int(userdb_find(users, "alice@example.net", NULL, 0), -ENOENT, "userdb: user@domain only in its domain");
-	is_int(userdb_find(users, "carolyn@example.org", NULL, 0), -ENOENT, "userdb: bare name is not a prefix");
-	is_int(userdb_find(users, "ghost@example.org", NULL, 0), -ENOENT, "userdb: comment lines ignored");
-	is_int(userdb_find(users, "alice@example.org", tiny, sizeof(tiny)), 0, "userdb: short buffer");
+	is_int(userdb_find(users, "dave@example.org", NULL, 0), 1, "userdb: names compare case-insensitively");
+	is_int(userdb_find(users, "carol@example.net", NULL, 0), 1, "userdb: bare name in any domain");
+	is_int(userdb_find(users, "alice@example.net", NULL, 0), 0, "userdb: user@domain only in its domain");
+	is_int(userdb_find(users, "carolyn@example.org", NULL, 0), 0, "userdb: bare name is not a prefix");
+	is_int(userdb_find(users, "ghost@example.org", NULL, 0), 0, "userdb: comment lines ignored");
+	is_int(userdb_find(users, "alice@example.org", tiny, sizeof(tiny)), 1, "userdb: short buffer");
 	is_str(tiny, "{PL", "userdb: password truncated and terminated");
-	is_int(userdb_find(NULL, "alice@example.org", NULL, 0), -ENOENT, "userdb: no users file, no users");
+	is_int(userdb_find(NULL, "alice@example.org", NULL, 0), 0, "userdb: no users file, no users");
 	{
 		char *missing;
 
