@@ -557,6 +557,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 	env = (struct envelope){
 		.id = msgid, .sender = s->txn.from_text, .mail_params = s->txn.params,
 		.targets = &s->txn.targets, .received = received, .helo = s->helo,
+		.local_name = s->lst->hello_name, .per_target = s->proto == PROTO_LMTP,
 	};
 	status = calloc(s->txn.targets.n + 1, sizeof(*status));
 	if (!status)
