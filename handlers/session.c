@@ -24,6 +24,7 @@
 #include "chain.h"
 #include "data.h"
 #include "linereader.h"
+#include "lmtp-client.h"
 #include "log.h"
 #include "sink.h"
 #include "tls.h"
@@ -536,9 +537,18 @@ static void reply_all(struct session *s, enum reply_id id)
 		session_reply(s, id);
 }
 
+/* Local mail: smtpd hands it to the LMTP server when `lmtp` is set.  lmtpd
+ * reads the same file and is that server, so it always writes maildirs. */
+static const struct sink_ops *local_sink(const struct session *s)
+{
+	return s->proto == PROTO_SMTP && s->cfg->lmtp ? &lmtp_sink_ops : &maildir_sink_ops;
+}
+
 static enum reply_id cmd_data(struct session *s, char *arg)
 {
-	static const struct sink_ops *const all_sinks[] = { &maildir_sink_ops, &spool_sink_ops };
+	/* Committed in this order: the LMTP handoff, which cannot be
+	 * withdrawn, comes last. */
+	const struct sink_ops *const all_sinks[] = { &spool_sink_ops, local_sink(s) };
 	struct sink sinks[2];
 	size_t nsinks = 0;
 	struct conn *c = s->conn;
@@ -620,7 +630,9 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 		verdict = run_hooks(s, HOOK_DATA_END, NULL);
 	}
 	if (s->state != ST_CLOSING && verdict == RP_NONE) {
-		for (size_t i = 0; i < nsinks; i++) {
+		/* SMTP is all or nothing: after a failure the later sinks
+		 * are not committed, and closing them drops their copies. */
+		for (size_t i = 0; i < nsinks && !(err && !env.per_target); i++) {
 			r = sinks[i].ops->commit(&sinks[i], status);
 			if (r && !err)
 				err = r;
