@@ -97,7 +97,7 @@ final_replies() {
 	[ -z "$(ls "$d/mail/example.org/bob/new")" ]
 }
 
-@test "a full file system under one maildir (ENOSPC): 452 4.2.2 for it alone" {
+@test "a full file system under one maildir (ENOSPC): 452 4.2.2 for it alone, even first" {
 	if ! unshare -rm true 2>/dev/null; then
 		skip "needs mount namespaces (unshare -rm) for a small tmpfs"
 	fi
@@ -107,11 +107,11 @@ final_replies() {
 		mount -t tmpfs -o size=16k tmpfs "$1" || exit 99
 		mkdir "$1/tmp" "$1/new" "$1/cur"
 		dd if=/dev/zero of="$1/filler" bs=4096 count=64 2>/dev/null
-		exec "$2" -c "$3" --log=stderr' sh "$bob" "$LMTPD" "$T/lmtpd.conf" < <(three alice bob carol)
+		exec "$2" -c "$3" --log=stderr' sh "$bob" "$LMTPD" "$T/lmtpd.conf" < <(three bob alice carol)
 	[ "$status" -ne 99 ]
 	run final_replies
-	assert_line --index 0 --regexp '^250 2\.0\.0 <alice@example\.org> delivered'
-	assert_line --index 1 --regexp '^452 4\.2\.2 <bob@example\.org> '
+	assert_line --index 0 --regexp '^452 4\.2\.2 <bob@example\.org> '
+	assert_line --index 1 --regexp '^250 2\.0\.0 <alice@example\.org> delivered'
 	assert_line --index 2 --regexp '^250 2\.0\.0 <carol@example\.org> delivered'
 	[ "$(delivered alice | wc -l)" -eq 1 ]
 	[ "$(delivered carol | wc -l)" -eq 1 ]
