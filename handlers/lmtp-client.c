@@ -32,6 +32,7 @@
 #define LC_DATA_INIT_MS (2 * 60 * 1000)	/* 354 */
 #define LC_BLOCK_MS (3 * 60 * 1000)	/* each write of the message */
 #define LC_FINAL_MS (10 * 60 * 1000)	/* the replies after the dot */
+#define LC_QUIT_MS (5 * 1000)		/* 221: nothing depends on it */
 /* RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets; more is kept
  * up to this and the rest dropped. */
 #define LC_LINE_MAX 1024
@@ -56,6 +57,7 @@ struct lmtp_client {
 	size_t naccepted;
 	bool line_start;	/* dot-stuffing: next byte starts a line */
 	bool finished;		/* the dot was sent */
+	bool quit_sent;
 	size_t in_pos, in_len;
 	char in[4096];
 	size_t out_len;
@@ -554,8 +556,8 @@ static int lc_commit(struct sink *s, int *status)
 	}
 	if (r < 0)
 		log_msg(LOG_ERR, "message id=%s: lmtp %s: end of data: %s", s->env->id, lc->server, strerror(-r));
-	if (lc->fd >= 0 && lc_put(lc, "QUIT\r\n", 6) == 0)
-		lc_flush(lc, LC_CONNECT_MS);
+	if (lc->fd >= 0 && lc_put(lc, "QUIT\r\n", 6) == 0 && lc_flush(lc, LC_QUIT_MS) == 0)
+		lc->quit_sent = true;
 	return first;
 }
 
@@ -576,8 +578,14 @@ static void lc_close(struct sink *s)
 
 	if (!lc)
 		return;
-	/* Closing before the dot aborts the transaction on the server
+	/* RFC 5321 §4.1.1.10: wait for the reply to QUIT before closing.
+	 * Closing before the dot aborts the transaction on the server
 	 * (RFC 5321 §4.1.1.4: the message is not delivered). */
+	if (lc->quit_sent) {
+		struct lc_reply rep;
+
+		lc_reply(lc, &rep, false, LC_QUIT_MS);
+	}
 	if (lc->fd >= 0)
 		close(lc->fd);
 	free(lc->targets);
