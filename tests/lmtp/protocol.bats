@@ -24,6 +24,16 @@ setup() {
 	refute_output --partial STARTTLS
 }
 
+@test "no AUTH in LMTP, whatever authRequired says" {
+	LMTP_HANDLER='authRequired = true' make_store "$T"
+	run lmtp_pipe < <(crlf "LHLO client.test" "AUTH PLAIN AGFsaWNlAHg=" "MAIL FROM:<s@sender.test>" \
+		"RCPT TO:<alice@example.org>" QUIT)
+	refute_output --partial AUTH
+	refute_line --regexp '^235 '
+	assert_line --index 6 --regexp '^50[0-3] 5\.5\.1 '
+	assert_line --index 8 $'250 2.1.5 Recipient OK\r'
+}
+
 @test "smtpGreeting replaces the generated greeting" {
 	LMTP_HANDLER='smtpGreeting = "delivery agent here"' make_store "$T"
 	run lmtp_pipe < <(crlf QUIT)
