@@ -140,6 +140,9 @@ static int lc_getline(struct lmtp_client *lc, char *line, size_t size, int timeo
 	size_t len = 0;
 
 	for (;;) {
+		ssize_t n;
+		int r;
+
 		while (lc->in_pos < lc->in_len) {
 			char ch = lc->in[lc->in_pos++];
 
@@ -152,9 +155,6 @@ static int lc_getline(struct lmtp_client *lc, char *line, size_t size, int timeo
 			if (len + 1 < size)
 				line[len++] = ch;
 		}
-		ssize_t n;
-		int r;
-
 		if ((r = lc_wait(lc->fd, POLLIN, timeout_ms)) < 0)
 			return r;
 		n = recv(lc->fd, lc->in, sizeof(lc->in), 0);
