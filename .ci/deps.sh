@@ -10,6 +10,9 @@ packages=(
 	# tests
 	bats bats-support bats-assert netcat-openbsd python3 swaks gnutls-bin
 	openssl systemd procps coreutils findutils groff-base xinetd fail2ban
+	# tests/lmtp: Postfix as an LMTP client (a private instance per test
+	# run; the system's Postfix stays unconfigured and stopped)
+	postfix util-linux
 )
 
 missing=()
@@ -21,5 +24,7 @@ done
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 export DEBIAN_FRONTEND=noninteractive
+# No main.cf, so the package neither configures nor starts a system Postfix.
+echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -145,6 +145,10 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 	conn_init(&conn, 0, 1, (int)(lst->timeout > 2000000 ? 2000000000 : lst->timeout * 1000));
 	session_init(&s, cfg, lst, &conn, &peer);
 	log_set_session(s.id);
+	/* The units run lmtpd as the mail store's owner: as root it would
+	 * write maildirs with root's rights (lmtpd(8)). */
+	if (proto == PROTO_LMTP && geteuid() == 0)
+		log_msg(LOG_WARNING, "running as root; run lmtpd as the mail store's user");
 	session_run(&s);
 	session_finish(&s);
 	config_free(cfg);

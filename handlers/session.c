@@ -24,6 +24,7 @@
 #include "chain.h"
 #include "data.h"
 #include "linereader.h"
+#include "lmtp-client.h"
 #include "log.h"
 #include "maildir.h"
 #include "sasl.h"
@@ -594,9 +595,18 @@ static void reply_all(struct session *s, enum reply_id id)
 		session_reply(s, id);
 }
 
+/* Local mail: smtpd hands it to the LMTP server when `lmtp` is set.  lmtpd
+ * reads the same file and is that server, so it always writes maildirs. */
+static const struct sink_ops *local_sink(const struct session *s)
+{
+	return s->proto == PROTO_SMTP && s->cfg->lmtp ? &lmtp_sink_ops : &maildir_sink_ops;
+}
+
 static enum reply_id cmd_data(struct session *s, char *arg)
 {
-	static const struct sink_ops *const all_sinks[] = { &maildir_sink_ops, &spool_sink_ops };
+	/* Committed in this order: the LMTP handoff, which cannot be
+	 * withdrawn, comes last. */
+	const struct sink_ops *const all_sinks[] = { &spool_sink_ops, local_sink(s) };
 	struct sink sinks[2];
 	size_t nsinks = 0;
 	struct conn *c = s->conn;
@@ -615,6 +625,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 	env = (struct envelope){
 		.id = msgid, .sender = s->txn.from_text, .mail_params = s->txn.params,
 		.targets = &s->txn.targets, .received = received, .helo = s->helo,
+		.local_name = s->lst->hello_name, .per_target = s->proto == PROTO_LMTP,
 	};
 	status = calloc(s->txn.targets.n + 1, sizeof(*status));
 	if (!status)
@@ -677,7 +688,9 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 		verdict = run_hooks(s, HOOK_DATA_END, NULL);
 	}
 	if (s->state != ST_CLOSING && verdict == RP_NONE) {
-		for (size_t i = 0; i < nsinks; i++) {
+		/* SMTP is all or nothing: after a failure the later sinks
+		 * are not committed, and closing them drops their copies. */
+		for (size_t i = 0; i < nsinks && !(err && !env.per_target); i++) {
 			r = sinks[i].ops->commit(&sinks[i], status);
 			if (r && !err)
 				err = r;
@@ -1045,7 +1058,10 @@ static void dispatch(struct session *s, char *line)
 	if (!cmd || ((cmd->flags & F_AUTH) && s->lst->auth == AUTH_FALSE)) {
 		r = RP_UNKNOWN_CMD;
 	} else if (!(cmd->protos & (1u << s->proto))) {
-		r = s->proto == PROTO_LMTP ? RP_LMTP_NO_HELO : RP_UNKNOWN_CMD;
+		/* RFC 2033 §4.1: HELO/EHLO are not LMTP; anything else
+		 * SMTP-only (AUTH) is simply unknown there. */
+		r = s->proto == PROTO_LMTP && (cmd->fn == cmd_helo || cmd->fn == cmd_ehlo)
+			? RP_LMTP_NO_HELO : RP_UNKNOWN_CMD;
 	} else if ((r = order_check(s, cmd)) != RP_NONE) {
 		;
 	} else if ((cmd->flags & F_TLS_GATE) && s->lst->tls.required && !s->tls_active) {
