@@ -661,6 +661,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 					session_reply(s, RP_TIMEOUT);
 				log_msg(LOG_INFO, "message id=%s: %s during DATA from [%s], nothing stored", msgid,
 					r == 0 ? "connection lost" : strerror(-r), s->peer_text);
+				log_message(s, msgid, d.size, r == -ETIMEDOUT ? "timeout" : "connection lost");
 				s->state = ST_CLOSING;
 				break;
 			}
@@ -1136,6 +1137,18 @@ void session_run(struct session *s)
 			log_msg(LOG_WARNING, "foreign protocol from [%s]: \"%s\", closing", s->peer_text, esc);
 			break;
 		}
+		if (memchr(lr.buf, '\0', lr.len)) {
+			/* a NUL would cut the line short for us but not for a
+			 * filter in front of us: refuse the whole line */
+			session_reply(s, RP_NUL_IN_COMMAND);
+			if (++s->errors >= ERROR_BUDGET)
+				session_reply(s, RP_TOO_MANY_ERRORS);
+			continue;
+		}
+		/* trailing white space is a common client slip (RFC 5321
+		 * §4.1.1 has none); it must not turn "EHLO name " into 501 */
+		while (lr.len > 0 && (lr.buf[lr.len - 1] == ' ' || lr.buf[lr.len - 1] == '\t'))
+			lr.buf[--lr.len] = '\0';
 		dispatch(s, lr.buf);
 		/* the line may have held a password (AUTH PLAIN initial response) */
 		explicit_bzero(s->line, lr.len);

@@ -406,3 +406,29 @@ $EHLO_KEYWORDS_NOSIZE
 	one_message alice@example.org
 	one_message bob@example.net
 }
+
+# ---- hostile or sloppy command lines ---------------------------------------
+
+@test "a NUL inside a command line: 500 5.5.2 for the whole line, the session goes on" {
+	run smtp_raw 'EHLO client.test\r\nMAIL FROM:<a@remote.test>\r\nRCPT TO:<alice@example.org>\0<u@remote.test>\r\nEHLO good\0bad\r\nNOOP\r\nQUIT\r\n'
+	assert_line --index 7 "500 5.5.2 NUL character in command line"
+	assert_line --index 8 "500 5.5.2 NUL character in command line"
+	assert_line --index 9 "250 2.0.0 OK"
+	# the RCPT was not taken for alice: DATA has no recipient
+	refute_output --partial "250 2.1.5"
+}
+
+@test "trailing white space after a command is ignored" {
+	run smtp_raw 'EHLO client.test  \r\nMAIL FROM:<>\t\r\nRCPT TO:<alice@example.org> \r\nQUIT \r\n'
+	assert_line --index 1 "250-$HELO_NAME Hello client.test [127.0.0.1]"
+	assert_line --index 6 "250 2.1.0 Sender OK"
+	assert_line --index 7 "250 2.1.5 Recipient OK"
+	assert_line --index 8 "221 2.0.0 $HELO_NAME closing connection"
+}
+
+@test "a message cut off during DATA gets its final log line, nothing stored" {
+	run smtp_raw 'EHLO client.test\r\nMAIL FROM:<s@remote.test>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\nSubject: cut\r\n\r\nhalf a mess'
+	run grep -E 'message id=[0-9A-F]{12}\.1 from=<s@remote.test> to=<alice@example.org> size=[0-9]+ result=connection lost' "$T/log"
+	assert_success
+	[ -z "$(maildir_files alice@example.org)" ]
+}
