@@ -711,6 +711,9 @@ static enum reply_id cmd_starttls(struct session *s, char *arg)
 		log_msg(LOG_WARNING, "commands pipelined after STARTTLS from [%s], closing", s->peer_text);
 		return RP_STARTTLS_PIPELINED;
 	}
+	/* A key that cannot be loaded is our problem, said before 220. */
+	if (tls_prepare(s) < 0)
+		return RP_TLS_UNAVAILABLE;
 	session_reply(s, RP_STARTTLS_GO);
 	if (conn_flush(s->conn) < 0 || tls_start(s) < 0) {
 		s->state = ST_CLOSING;
@@ -769,7 +772,10 @@ static const struct command commands[] = {
 /* The order gate: which reply a command gets in the wrong state. */
 static enum reply_id order_check(const struct session *s, const struct command *cmd)
 {
-	bool greeted = s->state != ST_CONNECTED || !s->lst->helo_enforce;
+	/* After STARTTLS the client must EHLO again whatever the
+	 * enforcement setting (RFC 3207 §4.2; conformance L3). */
+	bool after_starttls = s->tls_active && s->lst->tls.start_tls;
+	bool greeted = s->state != ST_CONNECTED || (!s->lst->helo_enforce && !after_starttls);
 
 	switch (cmd->phase) {
 	case PH_ANY:
