@@ -9,7 +9,7 @@ packages=(
 	libconfuse-dev libgnutls28-dev libsystemd-dev libcrypt-dev
 	# tests
 	bats bats-support bats-assert netcat-openbsd python3 swaks gnutls-bin
-	openssl systemd procps coreutils findutils
+	openssl systemd procps coreutils findutils util-linux
 )
 
 missing=()

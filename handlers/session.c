@@ -869,11 +869,11 @@ void session_run(struct session *s)
 	struct conn *c = s->conn;
 
 	log_msg(LOG_INFO, "connect from [%s]%s", s->peer_text, s->trusted ? " (authorized)" : "");
-	if (s->lst->tls.socket_tls && tls_start(s) < 0) {
-		conn_flush(c);
-		return;
-	}
-	greet(s);
+	/* RFC 8314 §3.3: TLS from the first byte, then the greeting */
+	if (s->lst->tls.socket_tls && tls_start(s) < 0)
+		s->state = ST_CLOSING;
+	else
+		greet(s);
 	lr_init(&lr, s->line, COMMAND_LINE_MAX);
 	while (s->state != ST_CLOSING) {
 		enum lr_result res = LR_NEED_MORE;

@@ -102,6 +102,7 @@ struct tls_conn {
 	gnutls_session_t gs;
 	struct conn *conn;
 	int err;		/* errno of the last failed push/pull */
+	long long deadline;	/* ms, CLOCK_MONOTONIC: end of the handshake */
 };
 
 static const struct conn_transport tls_transport;
@@ -151,6 +152,46 @@ bool tls_supported(void)
 
 /* ---- transport ------------------------------------------------------------ */
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* The longest the next wait may take: the idle limit, and during the
+ * handshake what is left of it.  GnuTLS's own handshake timeout does not
+ * count the time spent waiting for data, so a client trickling a byte at
+ * a time would hold it open for ever. */
+static int wait_limit(const struct tls_conn *t)
+{
+	long long left;
+
+	if (!t->deadline)
+		return t->conn->timeout_ms;
+	left = t->deadline - now_ms();
+	if (left <= 0)
+		return 0;
+	return left < t->conn->timeout_ms ? (int)left : t->conn->timeout_ms;
+}
+
+/* 0 when @fd is ready, -ETIMEDOUT, or -errno. */
+static int wait_fd(const struct tls_conn *t, int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int r, limit = wait_limit(t);
+
+	if (limit == 0)
+		return -ETIMEDOUT;
+	do
+		r = poll(&p, 1, limit);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return r == 0 ? -ETIMEDOUT : 0;
+}
+
 static ssize_t push(gnutls_transport_ptr_t ptr, const void *buf, size_t n)
 {
 	struct tls_conn *t = ptr;
@@ -165,7 +206,7 @@ static ssize_t push(gnutls_transport_ptr_t ptr, const void *buf, size_t n)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			break;
-		if ((r = conn_wait(t->conn, t->conn->wfd, POLLOUT)) < 0) {
+		if ((r = wait_fd(t, t->conn->wfd, POLLOUT)) < 0) {
 			errno = -r;
 			break;
 		}
@@ -182,7 +223,7 @@ static ssize_t pull(gnutls_transport_ptr_t ptr, void *buf, size_t n)
 	int r;
 
 	for (;;) {
-		if ((r = conn_wait(t->conn, t->conn->rfd, POLLIN)) < 0) {
+		if ((r = wait_fd(t, t->conn->rfd, POLLIN)) < 0) {
 			errno = -r;
 			break;
 		}
@@ -197,15 +238,18 @@ static ssize_t pull(gnutls_transport_ptr_t ptr, void *buf, size_t n)
 	return -1;
 }
 
-/* Used during the handshake, whose whole duration is bounded too. */
+/* GnuTLS asks before reading during the handshake: >0 ready, 0 timed
+ * out, -1 error. */
 static int pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
 {
 	struct tls_conn *t = ptr;
 	struct pollfd p = { .fd = t->conn->rfd, .events = POLLIN };
-	int limit = t->conn->timeout_ms, r;
+	int limit = wait_limit(t), r;
 
 	if (ms != GNUTLS_INDEFINITE_TIMEOUT && ms < (unsigned)INT_MAX && (int)ms < limit)
 		limit = (int)ms;
+	if (limit == 0)
+		return 0;
 	do
 		r = poll(&p, 1, limit);
 	while (r < 0 && errno == EINTR);
@@ -473,15 +517,19 @@ int tls_start(struct session *s)
 	gt.gnutls_transport_set_pull_timeout_function(t->gs, pull_timeout);
 	/* The whole handshake within connectionTimeout, not each read. */
 	gt.gnutls_handshake_set_timeout(t->gs, (unsigned)c->timeout_ms);
+	t->deadline = now_ms() + c->timeout_ms;
 	do
 		r = gt.gnutls_handshake(t->gs);
 	while (r < 0 && !gt.gnutls_error_is_fatal(r));
+	t->deadline = 0;
 	if (r < 0) {
+		bool io = r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR;
+		int err = io ? (t->err ? t->err : EIO) : r == GNUTLS_E_TIMEDOUT ? ETIMEDOUT : EPROTO;
+
 		log_msg(LOG_INFO, "TLS handshake failed from [%s]: %s", s->peer_text,
-			r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR
-				? strerror(t->err ? t->err : EIO) : gt.gnutls_strerror(r));
+			io ? strerror(err) : gt.gnutls_strerror(r));
 		tls_conn_free(t);
-		return r == GNUTLS_E_TIMEDOUT || t->err == ETIMEDOUT ? -ETIMEDOUT : -EPROTO;
+		return -err;
 	}
 	c->tr = &tls_transport;
 	c->tr_data = t;

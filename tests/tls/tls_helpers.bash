@@ -76,13 +76,18 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_server BINARY CONF: smtpd (or lmtpd) per connection on $PORT; its
-# log (stderr) in $SERVER_LOG.
+# start_server BINARY CONF [VAR=VALUE...]: smtpd (or lmtpd) per connection
+# on $PORT, with those environment variables; its log (stderr) in
+# $SERVER_LOG.
 start_server() {
-	local bin=$1 conf=$2 i
+	local bin=$1 conf=$2 i env=()
+	shift 2
+	for i in "$@"; do
+		env+=(-E "$i")
+	done
 	PORT=$(free_port)
 	SERVER_LOG="$BATS_TEST_TMPDIR/server.log"
-	systemd-socket-activate -l "127.0.0.1:$PORT" --accept --inetd \
+	systemd-socket-activate -l "127.0.0.1:$PORT" --accept --inetd "${env[@]}" \
 		"$bin" -c "$conf" --log=stderr 2>>"$SERVER_LOG" &
 	SERVER_PID=$!
 	for i in $(seq 50); do
