@@ -58,6 +58,14 @@ assert_received_tls() {
 	assert_received_tls openssl-tls-test
 }
 
+@test "default priorities: an OpenSSL client's key share is taken, no HelloRetryRequest round trip" {
+	run bash -c "printf 'QUIT\r\n' | timeout 30 openssl s_client -starttls smtp -connect 127.0.0.1:$PORT \
+		-msg -CAfile '$CERTS/ca.pem' -verify_return_error 2>&1"
+	assert_line --partial 'Server Temp Key: X25519'
+	run grep -c '<<< TLS 1.3, Handshake .*, ServerHello' <<<"$output"
+	assert_output 1
+}
+
 @test "L1: swaks --tls sends a message" {
 	run timeout 30 swaks --server "127.0.0.1:$PORT" --tls --tls-verify --tls-ca-path "$CERTS/ca.pem" \
 		--ehlo client.example --from alice@client.example --to bob@example.org \
@@ -101,7 +109,7 @@ assert_received_tls() {
 	stop_server
 	PORT=$(free_port)
 	systemd-socket-activate -l "127.0.0.1:$PORT" --accept --inetd \
-		"$LMTPD" -c "$CONF" -s lmtp --log=stderr 2>>"$BATS_TEST_TMPDIR/lmtp.log" &
+		"$LMTPD" -c "$CONF" -s lmtp --log=stderr 2>>"$SERVER_LOG" &
 	SERVER_PID=$!
 	run timeout 30 python3 - "$PORT" "$CERTS/ca.pem" <<-'EOF'
 		import smtplib, ssl, sys, time

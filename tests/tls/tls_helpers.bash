@@ -98,11 +98,17 @@ start_server() {
 	return 1
 }
 
+# Stop the listener; fail when a server process exited non-zero or a
+# sanitizer spoke (SANITIZE=1 runs), which the client would not notice.
 stop_server() {
 	if [ -n "${SERVER_PID:-}" ]; then
 		kill "$SERVER_PID" 2>/dev/null || true
 		wait "$SERVER_PID" 2>/dev/null || true
 		SERVER_PID=
+		if grep -E 'died with (code [1-9]|signal)|Sanitizer|runtime error' "$SERVER_LOG"; then
+			echo "a server process failed, see above" >&2
+			return 1
+		fi
 	fi
 }
 
