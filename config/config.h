@@ -28,7 +28,10 @@ struct tls_conf {
 	bool socket_tls;	/* implicit TLS (RFC 8314) */
 	bool start_tls;		/* STARTTLS (RFC 3207) */
 	bool required;		/* MAIL needs TLS first */
-	char *certificates;	/* resolved: see smtpd.conf(5) tls */
+	/* PEM files; a relative name is resolved at load time: in
+	 * $CREDENTIALS_DIRECTORY (systemd LoadCredential=), else beside
+	 * the configuration file. */
+	char *certificates;	/* chain, leaf first */
 	char *private_key;
 	char *secret;
 	char *priority;

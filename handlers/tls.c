@@ -349,6 +349,10 @@ static int ticket_key_read(const char *path)
 	memcpy(srv.ticket_key.data, buf, (size_t)n);
 	srv.ticket_key.size = (unsigned)n;
 	explicit_bzero(buf, sizeof(buf));
+	/* whoever reads it can decrypt every resumed session's keys */
+	if (st.st_mode & 077)
+		log_msg(LOG_WARNING, "TLS: ticket key %s is accessible to others (mode %03o): chmod 600 it",
+			path, (unsigned)(st.st_mode & 0777));
 	if (time(NULL) - st.st_mtime > TICKET_KEY_MAX_AGE)
 		r = -ESTALE;
 	return r;

@@ -113,3 +113,14 @@ resume_session() {
 	run grep 'ticket key' "$SERVER_LOG"
 	assert_output --partial "TLS: ticket key $KEY:"
 }
+
+@test "a ticket key readable by others is used, with a warning" {
+	write_conf "$CONF" "startTLS = true $(tls_block) ticketKey = \"$KEY\""
+	start_server "$SMTPD" "$CONF"
+	run resume_session
+	chmod 644 "$KEY"
+	run resume_session
+	assert_line '*** This is a resumed session'
+	run grep -c "TLS: ticket key $KEY is accessible to others (mode 644): chmod 600 it" "$SERVER_LOG"
+	assert_output 2
+}
