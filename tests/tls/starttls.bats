@@ -33,6 +33,17 @@ assert_received_tls() {
 	assert_line --regexp '^250[- ]STARTTLS'
 }
 
+@test "lazy: a plain session on a STARTTLS listener never loads GnuTLS; STARTTLS does" {
+	run bash -c "printf 'EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRSET\r\nQUIT\r\n' |
+		LD_DEBUG=files REMOTE_ADDR=127.0.0.1 '$SMTPD' -c '$CONF' --log=stderr 2>&1"
+	assert_line --partial '221 2.0.0'
+	refute_output --partial 'libgnutls'
+	LD_DEBUG=files timeout 30 python3 "$TLS_DIR/pipe_client.py" "$CERTS/ca.pem" lazy-test \
+		env REMOTE_ADDR=127.0.0.1 "$SMTPD" -c "$CONF" --log=stderr 2>"$BATS_TEST_TMPDIR/ld.log"
+	run grep -c 'file=libgnutls.so.30 \[0\];  dynamically loaded by' "$BATS_TEST_TMPDIR/ld.log"
+	assert_output 1
+}
+
 @test "L1: gnutls-cli --starttls-proto=smtp sends a message" {
 	out="$BATS_TEST_TMPDIR/out"
 	message_script gnutls-tls-test | feed_until "$out" '^221' |
