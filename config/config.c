@@ -15,6 +15,7 @@
 #include "address.h"
 #include "chain.h"
 #include "userdb.h"
+#include "tls.h"
 
 /* The diagnostics sink of the load in progress (loading is not reentrant:
  * libconfuse callbacks carry no user pointer). */
@@ -29,15 +30,17 @@ static struct {
 	const cfg_opt_t *list_opt;
 	unsigned list_index;
 	char *list_value;
+	bool deep;		/* config_check_deep() */
+	int key_line;		/* of privateKey in the tls { } being read */
 } load;
 
-static void report(cfg_t *cfg, enum diag_level level, const char *fmt, va_list ap)
+static void report_at(int line, enum diag_level level, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	int n = 0;
 
-	if (cfg && load.path)
-		n = snprintf(msg, sizeof(msg), "%s:%d: ", load.path, cfg->line);
+	if (line > 0 && load.path)
+		n = snprintf(msg, sizeof(msg), "%s:%d: ", load.path, line);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0;
 	if (level == DIAG_WARNING)
@@ -47,6 +50,16 @@ static void report(cfg_t *cfg, enum diag_level level, const char *fmt, va_list a
 		load.errors++;
 	if (load.fn)
 		load.fn(load.ctx, level, msg);
+}
+
+static void report(cfg_t *cfg, enum diag_level level, const char *fmt, va_list ap)
+{
+	report_at(cfg && load.path ? cfg->line : 0, level, fmt, ap);
+}
+
+void config_check_deep(bool on)
+{
+	load.deep = on;
 }
 
 /* libconfuse's error printer writes to stderr, which may be the client's
@@ -72,6 +85,41 @@ static void __attribute__((format(printf, 2, 3))) error(cfg_t *cfg, const char *
 	va_start(ap, fmt);
 	report(cfg, DIAG_ERROR, fmt, ap);
 	va_end(ap);
+}
+
+static void __attribute__((format(printf, 3, 4))) report_line(int line, enum diag_level level,
+							     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report_at(line, level, fmt, ap);
+	va_end(ap);
+}
+
+/* A certificate or key named relative: from systemd's LoadCredential=
+ * ($CREDENTIALS_DIRECTORY) when there, else beside the configuration
+ * file.  NULL when out of memory. */
+static char *credential_path(const char *name)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY"), *slash;
+	char *p = NULL;
+
+	if (name[0] == '/')
+		return strdup(name);
+	if (dir && *dir) {
+		if (asprintf(&p, "%s/%s", dir, name) < 0)
+			return NULL;
+		if (access(p, F_OK) == 0)
+			return p;
+		free(p);
+		p = NULL;
+	}
+	slash = load.path ? strrchr(load.path, '/') : NULL;
+	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - load.path + 1) : 0,
+		     slash ? load.path : "", name) < 0)
+		return NULL;
+	return p;
 }
 
 /* ---- validators ----------------------------------------------------------
@@ -130,6 +178,72 @@ static const char *list_new_value(cfg_opt_t *opt)
 	load.list_index = n - 1;
 	load.list_value = strdup(v);
 	return v;
+}
+
+/* tls { certificates, privateKey }: like v_file, but a relative name is a
+ * credential (credential_path).  --check also parses the certificates. */
+static int v_credential(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	bool key = strcmp(opt->name, "privateKey") == 0;
+	char *path, why[1024];
+
+	if (key)
+		load.key_line = cfg->line;
+	if (!v || !*v)
+		return 0;
+	if (!(path = credential_path(v))) {
+		error(cfg, "out of memory");
+		return 0;
+	}
+	if (access(path, F_OK) != 0)
+		warn(cfg, "%s file %s does not exist", opt->name, path);
+	else if (access(path, R_OK) != 0)
+		error(cfg, "%s file %s is not readable", opt->name, path);
+	else if (load.deep && !key) {
+		switch (tls_check_certificates(path, why, sizeof(why))) {
+		case TLS_CHECK_OK: break;
+		case TLS_CHECK_WARNING: warn(cfg, "%s", why); break;
+		case TLS_CHECK_ERROR: error(cfg, "%s", why); break;
+		}
+	}
+	free(path);
+	return 0;
+}
+
+static int v_priority(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char why[1024];
+
+	if (!v)
+		return 0;
+	if (!*v) {
+		error(cfg, "priority must not be empty (leave it out for the default)");
+		return 0;
+	}
+	if (load.deep && tls_check_priority(v, why, sizeof(why)) != TLS_CHECK_OK)
+		error(cfg, "%s", why);
+	return 0;
+}
+
+/* --check: the key loads and belongs to the certificate.  Reported on
+ * the privateKey line; only when both files can be read (v_credential
+ * has said why not otherwise). */
+static void check_key_pair(cfg_t *t)
+{
+	const char *cert = cfg_getstr(t, "certificates"), *key = cfg_getstr(t, "privateKey");
+	char *cp, *kp, why[1024];
+
+	if (!cert || !key || !*cert || !*key)
+		return;
+	cp = credential_path(cert);
+	kp = credential_path(key);
+	if (cp && kp && access(cp, R_OK) == 0 && access(kp, R_OK) == 0
+	    && tls_check_key(cp, kp, cfg_getstr(t, "secret"), why, sizeof(why)) != TLS_CHECK_OK)
+		report_line(load.key_line, DIAG_ERROR, "%s", why);
+	free(cp);
+	free(kp);
 }
 
 static int v_domains(cfg_t *cfg, cfg_opt_t *opt)
@@ -435,6 +549,9 @@ static int v_tls(cfg_t *cfg, cfg_opt_t *opt)
 		error(t, "tls: required = true needs startTLS = true");
 		return 0;
 	}
+	if (load.deep)
+		check_key_pair(t);
+	load.key_line = 0;
 	return 0;
 }
 
@@ -510,7 +627,8 @@ static void set_validators(cfg_t *cfg)
 		{ "mailboxes", v_mailboxes }, { "spool", v_path }, { "lmtp", v_lmtp },
 	}, server[] = {
 		{ "bind", v_bind }, { "connectBacklog", v_nonneg }, { "tls", v_tls },
-		{ "tls|certificates", v_file }, { "tls|privateKey", v_file },
+		{ "tls|certificates", v_credential }, { "tls|privateKey", v_credential },
+		{ "tls|priority", v_priority },
 		{ "tls|ticketKey", v_path },
 		{ "handler|helloName", v_hello_name },
 		{ "handler|connectionTimeout", v_positive },
@@ -589,8 +707,10 @@ static int convert_listener(cfg_t *sec, enum listener_proto proto, struct listen
 	l->tls.socket_tls = cfg_getbool(t, "socketTLS");
 	l->tls.start_tls = cfg_getbool(t, "startTLS");
 	l->tls.required = cfg_getbool(t, "required");
-	l->tls.certificates = dup_or_null(cfg_getstr(t, "certificates"));
-	l->tls.private_key = dup_or_null(cfg_getstr(t, "privateKey"));
+	if (cfg_getstr(t, "certificates") && !(l->tls.certificates = credential_path(cfg_getstr(t, "certificates"))))
+		return -ENOMEM;
+	if (cfg_getstr(t, "privateKey") && !(l->tls.private_key = credential_path(cfg_getstr(t, "privateKey"))))
+		return -ENOMEM;
 	l->tls.secret = dup_or_null(cfg_getstr(t, "secret"));
 	l->tls.priority = dup_or_null(cfg_getstr(t, "priority"));
 	l->tls.ticket_key = dup_or_null(cfg_getstr(t, "ticketKey"));

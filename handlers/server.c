@@ -116,6 +116,7 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 	}
 	if (check) {
 		dc.to_stderr = true;
+		config_check_deep(true);
 		rc = config_load(file, true, diag, &dc, &cfg);
 		if (rc == 0 && name && !config_listener(cfg, proto, name, why, sizeof(why))) {
 			fprintf(stderr, "%s: %s\n", file, why);

@@ -783,6 +783,9 @@ static enum reply_id cmd_starttls(struct session *s, char *arg)
 		log_msg(LOG_WARNING, "commands pipelined after STARTTLS from [%s], closing", s->peer_text);
 		return RP_STARTTLS_PIPELINED;
 	}
+	/* A key that cannot be loaded is our problem, said before 220. */
+	if (tls_prepare(s) < 0)
+		return RP_TLS_UNAVAILABLE;
 	session_reply(s, RP_STARTTLS_GO);
 	if (conn_flush(s->conn) < 0 || tls_start(s) < 0) {
 		s->state = ST_CLOSING;
@@ -1001,7 +1004,10 @@ static const struct command commands[] = {
 /* The order gate: which reply a command gets in the wrong state. */
 static enum reply_id order_check(const struct session *s, const struct command *cmd)
 {
-	bool greeted = s->state != ST_CONNECTED || !s->lst->helo_enforce;
+	/* After STARTTLS the client must EHLO again whatever the
+	 * enforcement setting (RFC 3207 §4.2; conformance L3). */
+	bool after_starttls = s->tls_active && s->lst->tls.start_tls;
+	bool greeted = s->state != ST_CONNECTED || (!s->lst->helo_enforce && !after_starttls);
 
 	switch (cmd->phase) {
 	case PH_ANY:
@@ -1111,11 +1117,11 @@ void session_run(struct session *s)
 	struct conn *c = s->conn;
 
 	log_msg(LOG_INFO, "connect from [%s]%s", s->peer_text, s->trusted ? " (authorized)" : "");
-	if (s->lst->tls.socket_tls && tls_start(s) < 0) {
-		conn_flush(c);
-		return;
-	}
-	greet(s);
+	/* RFC 8314 §3.3: TLS from the first byte, then the greeting */
+	if (s->lst->tls.socket_tls && tls_start(s) < 0)
+		s->state = ST_CLOSING;
+	else
+		greet(s);
 	while (s->state != ST_CLOSING) {
 		int res;
 

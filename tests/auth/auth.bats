@@ -249,3 +249,55 @@ start_socket() {
 	done
 	return 1
 }
+
+# A self-signed certificate for 127.0.0.2, made now (never a committed key).
+make_cert() {
+	certtool --generate-privkey --key-type=ecdsa --outfile "$T/key.pem" 2>/dev/null
+	printf 'cn = "mx.test"\nip_address = "127.0.0.2"\ntls_www_server\nsigning_key\nexpiration_days = 2\n' >"$T/cert.tmpl"
+	certtool --generate-self-signed --load-privkey "$T/key.pem" --template "$T/cert.tmpl" \
+		--outfile "$T/cert.pem" 2>/dev/null
+}
+
+@test "A2, A8: submission over STARTTLS: no AUTH before TLS, AUTH after it, relayed with ESMTPSA (swaks)" {
+	make_cert
+	conf true "tls { startTLS = true certificates = \"$T/cert.pem\" privateKey = \"$T/key.pem\" }"
+	start_socket
+	# before TLS: AUTH neither offered nor accepted
+	run swaks --server 127.0.0.2:$PORT --local-interface 127.0.0.2 --quit-after EHLO --timeout 10
+	refute_output --partial 'AUTH PLAIN'
+	assert_output --partial 'STARTTLS'
+	run swaks --server 127.0.0.2:$PORT --local-interface 127.0.0.2 --helo c.test --tls \
+		--from alice@example.org --to friend@remote.test \
+		--auth PLAIN --auth-user alice@example.org --auth-password secret --timeout 10
+	assert_success
+	assert_output --partial '250 AUTH PLAIN LOGIN'
+	assert_output --partial '235 2.7.0 Authentication successful'
+	run bash -c "cat '$T'/spool/outgoing/new/*"
+	assert_output --partial 'RCPT TO:<friend@remote.test>'
+	assert_output --regexp 'with ESMTPSA \(TLS1\.[23] '
+}
+
+@test "A2: STARTTLS forgets an AUTH attempted in clear; Python starttls() then login()" {
+	make_cert
+	conf true "tls { startTLS = true certificates = \"$T/cert.pem\" privateKey = \"$T/key.pem\" }"
+	start_socket
+	run python3 - "$PORT" <<'PY'
+import smtplib, ssl, sys
+s = smtplib.SMTP("127.0.0.2", int(sys.argv[1]), source_address=("127.0.0.2", 0), timeout=10)
+s.ehlo("py.test")
+assert not s.has_extn("auth"), s.esmtp_features
+code, _ = s.docmd("AUTH", "PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHNlY3JldA==")
+assert code == 538, code
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s.starttls(context=ctx)
+s.ehlo("py.test")
+assert s.has_extn("auth"), s.esmtp_features
+s.login("alice@example.org", "secret")
+s.sendmail("alice@example.org", ["out@remote.test"], b"Subject: t\r\n\r\nhello\r\n")
+s.quit()
+PY
+	assert_success
+	[ "$(ls "$T/spool/outgoing/new" | wc -l)" -eq 1 ]
+}
