@@ -10,6 +10,11 @@ packages=(
 	# tests
 	bats bats-support bats-assert netcat-openbsd python3 swaks gnutls-bin
 	openssl systemd procps coreutils findutils
+	# tests/hardening: peak RSS (/usr/bin/time), tmpfs mounts (mount)
+	time util-linux
+	# tests/fuzz: libFuzzer comes with clang's runtime (libclang-rt-14-dev);
+	# llvm gives llvm-symbolizer for readable sanitizer reports
+	clang libclang-rt-14-dev llvm
 )
 
 missing=()
