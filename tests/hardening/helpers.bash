@@ -1,0 +1,98 @@
+# helpers.bash — set-up shared by the hardening tests.
+#
+# Each test gets $T ($BATS_TEST_TMPDIR/h) with:
+#   smtpd.conf  write_conf [HANDLER-LINE...]: domains example.org, example.net
+#   users       alice@example.org, bob@example.org, postmaster@example.org
+#   aliases     team@example.org -> alice, bob
+#   mail/       mailboxes = $MAILROOT/%d/%n (MAILROOT defaults to $T/mail)
+#   spool/      spool root (SPOOL); outgoing/ is made by smtpd
+#   log         the server's log (--log=stderr)
+# Dialogues run over pipes: smtp_pipe reads the client's bytes on stdin
+# and peer address $PEER (default 192.0.2.1: outside authorizedAddresses).
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+setup_hardening() {
+	: "${SMTPD:?SMTPD must point at the smtpd binary}"
+	T="$BATS_TEST_TMPDIR/h"
+	mkdir -p "$T/mail" "$T/spool"
+	CONF="$T/smtpd.conf"
+	LOG="$T/log"
+	MAILROOT="$T/mail"
+	SPOOL="$T/spool"
+	PEER=192.0.2.1
+	: >"$LOG"
+	cat >"$T/users" <<-'EOF'
+		alice@example.org:{PLAIN}alicepw
+		bob@example.org:{PLAIN}bobpw
+		postmaster@example.org:{PLAIN}pmpw
+	EOF
+	cat >"$T/aliases" <<-'EOF'
+		team@example.org: alice@example.org, bob@example.org
+	EOF
+	write_conf
+}
+
+# write_conf [LINE...]: each LINE goes into the handler block.  CHAIN, when
+# set, is the handlerchain block's content.
+write_conf() {
+	local extra="" l
+	for l in "$@"; do
+		extra+="    $l"$'\n'
+	done
+	cat >"$CONF" <<-EOF
+		domains = { "example.org", "example.net" }
+		users = "$T/users"
+		aliases = "$T/aliases"
+		mailboxes = "$MAILROOT/%d/%n"
+		spool = "$SPOOL"
+		smtpserver "smtp" {
+		  handler {
+		    helloName = "mx.example.org"
+		    connectionTimeout = 30
+		$extra
+		    handlerchain { ${CHAIN:-handler "ValidRcptHandler" { \}} }
+		  }
+		}
+	EOF
+}
+
+# smtp_pipe: one session over pipes, the client's bytes on stdin, the
+# replies on stdout.  Bounded: a hung server fails the test.
+smtp_pipe() {
+	REMOTE_ADDR="$PEER" timeout -k 5 "${SMTP_TIMEOUT:-30}" "$SMTPD" -c "$CONF" --log=stderr 2>>"$LOG"
+}
+
+# Files under DIR/new of every maildir and of the spool.
+delivered() {
+	find "$MAILROOT" "$SPOOL" -path '*/new/*' -type f 2>/dev/null | sort
+}
+
+spooled() {
+	find "$SPOOL" -path '*/new/*' -type f 2>/dev/null | sort
+}
+
+# Every regular file below $T that the harness did not put there and that
+# is not inside a maildir or the spool: must be none.
+stray_files() {
+	find "$T" -type f ! -path "$MAILROOT/*" ! -path "$SPOOL/*" \
+		! -name smtpd.conf ! -name users ! -name aliases ! -name log \
+		! -name 'client.*' ! -name 'out.*' ! -name 'rss.*' 2>/dev/null
+	# and nothing above $T: the test's parent holds no new entries
+	find "$BATS_TEST_TMPDIR" -mindepth 1 -maxdepth 1 ! -name h ! -name 'bats-*' 2>/dev/null
+}
+
+# True when the binary carries AddressSanitizer (SANITIZE=1 builds).
+asan_build() {
+	nm -D "$SMTPD" 2>/dev/null | grep -q __asan_init || nm "$SMTPD" 2>/dev/null | grep -q __asan_init
+}
+
+# Peak RSS in KiB of one run of smtpd (GNU time's %M), replies to $1.
+# Stdin is the client's bytes.
+smtp_rss() {
+	local out=$1
+	REMOTE_ADDR="$PEER" timeout -k 5 "${SMTP_TIMEOUT:-300}" /usr/bin/time -f %M -o "$T/rss.txt" \
+		"$SMTPD" -c "$CONF" --log=stderr >"$out" 2>>"$LOG"
+	tail -1 "$T/rss.txt"
+}
