@@ -96,3 +96,40 @@ smtp_rss() {
 		"$SMTPD" -c "$CONF" --log=stderr >"$out" 2>>"$LOG"
 	tail -1 "$T/rss.txt"
 }
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_socket [SMTPD-ARG...]: systemd-socket-activate on 127.0.0.1:$PORT,
+# one smtpd per connection (Accept=yes, as the generated units do).
+start_socket() {
+	PORT=$(free_port)
+	systemd-socket-activate -l "127.0.0.1:$PORT" --accept --inetd \
+		"$SMTPD" -c "$CONF" --log=stderr "$@" 2>>"$LOG" &
+	SA_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1).close()" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "systemd-socket-activate did not listen on $PORT" >&2
+	return 1
+}
+
+# Stop the launcher we started, then the handlers it started (by pid).
+stop_socket() {
+	[ -n "${SA_PID:-}" ] || return 0
+	local kids
+	kids=$(pgrep -P "$SA_PID" || true)
+	kill "$SA_PID" 2>/dev/null || true
+	wait "$SA_PID" 2>/dev/null || true
+	[ -z "$kids" ] || kill $kids 2>/dev/null || true
+	SA_PID=
+}
+
+# The handlers still running under our launcher.
+socket_children() {
+	pgrep -P "$SA_PID" || true
+}
