@@ -64,13 +64,19 @@ smtp_pipe() {
 	REMOTE_ADDR="$PEER" timeout -k 5 "${SMTP_TIMEOUT:-30}" "$SMTPD" -c "$CONF" --log=stderr 2>>"$LOG"
 }
 
-# Files under DIR/new of every maildir and of the spool.
+# Files directly in a new/ of any maildir or of the spool.  (Matched on the
+# parent's name: $T itself lives under /tmp.)
 delivered() {
-	find "$MAILROOT" "$SPOOL" -path '*/new/*' -type f 2>/dev/null | sort
+	find "$MAILROOT" "$SPOOL" -type f 2>/dev/null | grep -E '/new/[^/]+$' | sort
 }
 
 spooled() {
-	find "$SPOOL" -path '*/new/*' -type f 2>/dev/null | sort
+	find "$SPOOL" -type f 2>/dev/null | grep -E '/new/[^/]+$' | sort
+}
+
+# Files left in a tmp/ of any maildir or of the spool.
+tmp_files() {
+	find "$MAILROOT" "$SPOOL" -type f 2>/dev/null | grep -E '/tmp/[^/]+$' | sort
 }
 
 # Every regular file below $T that the harness did not put there and that

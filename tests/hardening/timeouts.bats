@@ -42,7 +42,7 @@ client() {
 	echo "# slowloris (DATA): closed after ${took} s" >&3
 	(( ${took%.*} <= 7 ))
 	[ -z "$(delivered)" ]
-	[ -z "$(find "$MAILROOT" -path '*/tmp/*' -type f)" ]
+	[ -z "$(tmp_files)" ]
 	grep -q 'Connection timed out during DATA from \[192.0.2.1\], nothing stored' "$LOG"
 }
 
