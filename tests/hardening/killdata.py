@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""SIGKILL the handler at random points of DATA; check the maildir after.
+
+  killdata.py SMTPD CONF MAILDIR ITERATIONS SEED
+
+Each iteration runs one smtpd over pipes (REMOTE_ADDR=127.0.0.1, log
+appended to $LOG), sends EHLO/MAIL/RCPT/DATA, waits for 354, then streams
+a message with a unique Subject (random size, dot-stuffed lines) and kills
+the handler with SIGKILL at one of:
+  data   a random byte offset before the final "." was sent;
+  eod    a random short time after the final ".\\r\\n" was sent;
+  acked  after the 250 reply was read.
+Whatever the handler wrote before it died is in the pipe, so "the client
+got a 250" is exact.  Then MAILDIR is checked:
+  - every file in new/ is a message whose final dot was sent ("data" kills
+    leave nothing), complete: byte for byte what was sent, dot-unstuffed,
+    after our Return-Path/Delivered-To/Received lines, with the size in
+    its name (",S=") equal to its length;
+  - every message that got a 250 is in new/ exactly once;
+  - cur/ is empty; tmp/ may hold stale files (counted and printed).
+An "eod" kill may land between the rename into new/ and the write of the
+250: the message is then delivered although the client saw no 250 (it
+retries: a duplicate, never a loss; RFC 1047).  Those are counted.
+Exit status 1 on any violation, with the reasons.
+"""
+import os
+import random
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+
+
+def read_replies(p, want, timeout=20):
+    buf = b''
+    end = time.monotonic() + timeout
+    while want not in buf:
+        r, _, _ = select.select([p.stdout], [], [], max(0, end - time.monotonic()))
+        if not r:
+            raise RuntimeError('no %r from smtpd: %r' % (want, buf))
+        chunk = os.read(p.stdout.fileno(), 65536)
+        if not chunk:
+            raise RuntimeError('smtpd closed early: %r' % buf)
+        buf += chunk
+    return buf
+
+
+TEXT = bytes(random.Random(1).choice(b'abcdefghijklmnopqrstuvwxyz .') for _ in range(1 << 16))
+
+
+def make_message(rng, i):
+    lines = [b'Subject: kill-test %d' % i, b'Message-ID: <%d@kill.test>' % i, b'']
+    size = rng.randint(1, 300) * 1024
+    n = 0
+    while n < size:
+        k = rng.randint(0, 200)
+        at = rng.randrange(0, len(TEXT) - k)
+        line = TEXT[at:at + k]
+        if rng.random() < 0.05:
+            line = b'.' + line          # needs dot-stuffing
+        lines.append(line)
+        n += len(line) + 2
+    body = b''.join(l + b'\r\n' for l in lines)
+    wire = b''.join((b'.' + l if l.startswith(b'.') else l) + b'\r\n' for l in lines)
+    return body, wire
+
+
+def main():
+    smtpd, conf, maildir, iterations, seed = sys.argv[1:6]
+    iterations = int(iterations)
+    rng = random.Random(int(seed))
+    log = open(os.environ['LOG'], 'ab')
+    env = dict(os.environ, REMOTE_ADDR='127.0.0.1')
+    sent = {}        # i -> decoded message
+    state = {}       # i -> 'data' | 'eod' | 'acked'
+    acked = set()
+    for i in range(iterations):
+        body, wire = make_message(rng, i)
+        sent[i] = body
+        mode = rng.choice(['data', 'data', 'eod', 'eod', 'acked'])
+        p = subprocess.Popen([smtpd, '-c', conf, '--log=stderr'], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=log, env=env)
+        p.stdin.write(b'EHLO kill.test\r\nMAIL FROM:<k@kill.test>\r\n'
+                      b'RCPT TO:<alice@example.org>\r\nDATA\r\n')
+        p.stdin.flush()
+        out = read_replies(p, b'354 ')
+        if mode == 'data':
+            cut = rng.randrange(0, len(wire) + 1)   # may be just before the dot
+            p.stdin.write(wire[:cut])
+            p.stdin.flush()
+            time.sleep(rng.random() * 0.003)
+        elif mode == 'eod':
+            p.stdin.write(wire + b'.\r\n')
+            p.stdin.flush()
+            time.sleep(rng.random() * 0.02)
+        else:
+            p.stdin.write(wire + b'.\r\n')
+            p.stdin.flush()
+            out += read_replies(p, b'250 2.0.0 OK', 60)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        out += p.stdout.read()
+        p.stdin.close()
+        p.stdout.close()
+        state[i] = mode
+        if b'250 2.0.0 OK' in out:
+            acked.add(i)
+    errors = []
+    found = {}
+    new = os.path.join(maildir, 'new')
+    for name in sorted(os.listdir(new)) if os.path.isdir(new) else []:
+        data = open(os.path.join(new, name), 'rb').read()
+        m = re.search(rb'\r\nSubject: kill-test (\d+)\r\n', data)
+        if not m:
+            errors.append('%s: not one of ours' % name)
+            continue
+        i = int(m.group(1))
+        found[i] = found.get(i, 0) + 1
+        if state[i] == 'data':
+            errors.append('message %d delivered although killed before its end of data' % i)
+        if not data.endswith(sent[i]):
+            errors.append('message %d incomplete or altered in new/ (%d octets)' % (i, len(data)))
+        head = data[:len(data) - len(sent[i])]
+        if not (head.startswith(b'Return-Path: <k@kill.test>\r\nDelivered-To: alice@example.org\r\nReceived: ')):
+            errors.append('message %d: unexpected prefix %r' % (i, head[:80]))
+        sm = re.search(r',S=(\d+)', name)
+        if not sm or int(sm.group(1)) != len(data):
+            errors.append('message %d: name %s does not give its size %d' % (i, name, len(data)))
+    for i in acked:
+        if found.get(i, 0) != 1:
+            errors.append('message %d got a 250 but is in new/ %d times' % (i, found.get(i, 0)))
+    cur = os.path.join(maildir, 'cur')
+    if os.path.isdir(cur) and os.listdir(cur):
+        errors.append('cur/ is not empty')
+    tmp = os.path.join(maildir, 'tmp')
+    residue = len(os.listdir(tmp)) if os.path.isdir(tmp) else 0
+    window = sum(1 for i in state if state[i] == 'eod' and i not in acked and i in found)
+    print('iterations=%d killed_in_data=%d killed_after_eod=%d killed_after_250=%d acked=%d '
+          'in_new=%d delivered_without_250=%d stale_tmp=%d'
+          % (iterations, sum(1 for s in state.values() if s == 'data'),
+             sum(1 for s in state.values() if s == 'eod'),
+             sum(1 for s in state.values() if s == 'acked'), len(acked), len(found), window, residue))
+    for e in errors:
+        print('FAIL:', e)
+    sys.exit(1 if errors else 0)
+
+
+if __name__ == '__main__':
+    main()
