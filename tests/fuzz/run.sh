@@ -26,7 +26,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 mkdir -p "$dir/artifacts" "$dir/corpus"
 failed=()
-printf '%-14s %10s %10s %8s %8s %s\n' target execs exec/s cov ft result
+printf '%-14s %10s %10s %8s %8s %8s %s\n' target execs exec/s cov edges ft result
 for t in "${targets[@]}"; do
 	seeds=tests/fuzz/corpus/$t
 	work=$dir/corpus/$t	# grows across runs; the committed seeds stay as they are
@@ -43,12 +43,14 @@ for t in "${targets[@]}"; do
 	last=$(grep -E '^#[0-9]+.*cov:' "$log" | tail -1 || true)
 	cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$last")
 	ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<<"$last")
+	# instrumented edges in the binary (harness and core): cov's denominator
+	edges=$(sed -n 's/.*Loaded 1 modules *(\([0-9]*\) inline 8-bit counters.*/\1/p' "$log" | head -1)
 	result=ok
 	if [ "$rc" -ne 0 ]; then
 		result="FAILED (exit $rc, see $log)"
 		failed+=("$t")
 	fi
-	printf '%-14s %10s %10s %8s %8s %s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$result"
+	printf '%-14s %10s %10s %8s %8s %8s %s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${edges:-?}" "${ft:-?}" "$result"
 done
 if [ ${#failed[@]} -gt 0 ]; then
 	for t in "${failed[@]}"; do
