@@ -18,7 +18,7 @@ setup() {
 @test "SIGKILL at random points of DATA: no partial message, no lost 250" {
 	local n=${HARDEN_KILL_ITERATIONS:-200}
 	run env LOG="$LOG" python3 "$BATS_TEST_DIRNAME/killdata.py" "$SMTPD" "$CONF" \
-		"$MAILROOT/example.org/alice" "$n" "${HARDEN_SEED:-$RANDOM}"
+		"$MAILROOT" "$n" "${HARDEN_SEED:-$RANDOM}"
 	echo "$output"
 	echo "# $output" >&3
 	assert_success
@@ -26,4 +26,17 @@ setup() {
 	# the kills did land: some in DATA, some acknowledged
 	[[ "$output" =~ acked=([0-9]+) ]] && (( BASH_REMATCH[1] > 0 ))
 	[[ "$output" =~ killed_in_data=([0-9]+) ]] && (( BASH_REMATCH[1] > 0 ))
+}
+
+@test "SIGKILL at random points of DATA, three recipients: every copy complete" {
+	# the later copies are made at commit time from the first one
+	# (copy_file_range): a kill then must not publish a short copy
+	printf 'carol@example.org:{PLAIN}x\n' >>"$T/users"
+	local n=$(( ${HARDEN_KILL_ITERATIONS:-200} / 2 ))
+	run env LOG="$LOG" python3 "$BATS_TEST_DIRNAME/killdata.py" "$SMTPD" "$CONF" \
+		"$MAILROOT" "$n" "${HARDEN_SEED:-$RANDOM}" alice bob carol
+	echo "$output"
+	echo "# $output" >&3
+	assert_success
+	[[ "$output" =~ acked=([0-9]+) ]] && (( BASH_REMATCH[1] > 0 ))
 }
