@@ -55,6 +55,13 @@ write_conf() {
 		    handlerchain { ${CHAIN:-handler "ValidRcptHandler" { \}} }
 		  }
 		}
+		lmtpserver "lmtp" {
+		  handler {
+		    helloName = "mx.example.org"
+		    connectionTimeout = 30
+		$extra
+		  }
+		}
 	EOF
 }
 
@@ -62,6 +69,11 @@ write_conf() {
 # replies on stdout.  Bounded: a hung server fails the test.
 smtp_pipe() {
 	REMOTE_ADDR="$PEER" timeout -k 5 "${SMTP_TIMEOUT:-30}" "$SMTPD" -c "$CONF" --log=stderr 2>>"$LOG"
+}
+
+# lmtp_pipe: the same over lmtpd.
+lmtp_pipe() {
+	REMOTE_ADDR="$PEER" timeout -k 5 "${SMTP_TIMEOUT:-30}" "$LMTPD" -c "$CONF" --log=stderr 2>>"$LOG"
 }
 
 # Files directly in a new/ of any maildir or of the spool.  (Matched on the

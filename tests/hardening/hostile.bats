@@ -2,6 +2,8 @@
 # Hostile clients: open-relay tricks, SMTP smuggling, the error budget,
 # foreign protocols, mailbox path traversal.  The client is 192.0.2.1,
 # outside authorizedAddresses (127.0.0.0/8, ::1), over pipes.
+# STARTTLS injection and AUTH brute force (issue 8) belong here once TLS
+# and AUTH land (other branches).
 
 load helpers
 
@@ -125,6 +127,29 @@ smuggle() {
 		[ -z "$(find "$MAILROOT/example.org" -path '*bob*' -type f)" ]
 		rm "$(delivered)"
 	done
+}
+
+@test "LMTP: never relays, not even for an authorized peer, whatever the trick" {
+	PEER=127.0.0.1
+	local t
+	for t in '<user@remote.test>' '<@example.org:user@remote.test>' '<user%remote.test@example.org>' \
+		 '<"user@remote.test"@example.org>' '<user@[127.0.0.1]>'; do
+		run lmtp_pipe < <(printf 'LHLO c.test\r\nMAIL FROM:<a@c.test>\r\nRCPT TO:%s\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' "$t")
+		assert_output --regexp $'\n550 5\\.(7\\.1|1\\.1) '
+		refute_output --partial '250 2.1.5'
+	done
+	[ -z "$(spooled)" ]
+	[ -z "$(delivered)" ]
+}
+
+@test "LMTP smuggling: bare LF or CR in DATA is refused, nothing delivered" {
+	local v
+	for v in '\n.\r\n' '\r\n.\n' '\r.\r\n'; do
+		run lmtp_pipe < <(printf '%b' "LHLO c.test\r\nMAIL FROM:<a@c.test>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\nfirst${v}MAIL FROM:<x@c.test>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\nsmuggled\r\n.\r\nQUIT\r\n")
+		assert_output --partial '521 5.5.2'
+		refute_output --partial '250 2.0.0'
+	done
+	[ -z "$(delivered)" ]
 }
 
 @test "error budget: the tenth error closes the session; later commands never run" {
