@@ -38,6 +38,8 @@ for t in "${targets[@]}"; do
 		-dict=tests/fuzz/smtp.dict -print_final_stats=1 \
 		-artifact_prefix="$dir/artifacts/$t-" \
 		"$work" "$seeds" >"$log" 2>&1 || rc=$?
+	# a crashed target skips its atexit clean-up of its scratch dir
+	rm -rf /dev/shm/"$t".* 2>/dev/null || true
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
 	last=$(grep -E '^#[0-9]+.*cov:' "$log" | tail -1 || true)
