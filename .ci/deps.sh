@@ -13,6 +13,11 @@ packages=(
 	# tests/lmtp: Postfix as an LMTP client (a private instance per test
 	# run; the system's Postfix stays unconfigured and stopped)
 	postfix util-linux
+	# tests/hardening: peak RSS (/usr/bin/time)
+	time
+	# tests/fuzz: libFuzzer comes with clang's runtime (libclang-rt-14-dev);
+	# llvm gives llvm-symbolizer for readable sanitizer reports
+	clang libclang-rt-14-dev llvm
 )
 
 missing=()

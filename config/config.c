@@ -46,6 +46,10 @@ static void report_at(int line, enum diag_level level, const char *fmt, va_list 
 	if (level == DIAG_WARNING)
 		n += snprintf(msg + n, sizeof(msg) - (size_t)n, "warning: ");
 	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	/* one diagnostic, one line: values quoted in it may hold newlines */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 32 || *p == 127)
+			*p = '?';
 	if (level == DIAG_ERROR)
 		load.errors++;
 	if (load.fn)
@@ -784,12 +788,17 @@ static int convert(cfg_t *cfg, const char *path, struct config *c)
 
 /* Blank out comments ('#' and '//' to end of line, C-style blocks),
  * keeping newlines and quoted strings.  libconfuse 3.3 lexes comments as
- * tokens: it miscounts lines after them and rejects them inside lists. */
-static void strip_comments(char *s)
+ * tokens: it miscounts lines after them and rejects them inside lists.
+ * Returns the line of a quote left open at the end of the file (which
+ * libconfuse 3.3 silently ignores for '"'), or 0. */
+static unsigned strip_comments(char *s)
 {
 	char quote = 0;
+	unsigned line = 1, quote_line = 0;
 
 	for (; *s; s++) {
+		if (*s == '\n')
+			line++;
 		if (quote) {
 			if (*s == '\\' && s[1])
 				s++;
@@ -797,15 +806,19 @@ static void strip_comments(char *s)
 				quote = 0;
 		} else if (*s == '"' || *s == '\'') {
 			quote = *s;
+			quote_line = line;
 		} else if (*s == '#' || (s[0] == '/' && s[1] == '/')) {
 			while (*s && *s != '\n')
 				*s++ = ' ';
 			if (!*s)
 				break;
+			line++;
 		} else if (s[0] == '/' && s[1] == '*') {
 			while (*s && !(s[0] == '*' && s[1] == '/')) {
 				if (*s != '\n')
 					*s = ' ';
+				else
+					line++;
 				s++;
 			}
 			if (!*s)
@@ -814,6 +827,7 @@ static void strip_comments(char *s)
 			s++;
 		}
 	}
+	return quote ? quote_line : 0;
 }
 
 /* libconfuse 3.3 takes the end of the file as the end of every section
@@ -893,6 +907,7 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	cfg_t *cfg;
 	struct config *c;
 	char *text;
+	unsigned open_quote;
 	int rc;
 
 	*cfg_r = NULL;
@@ -913,7 +928,16 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 			diag(ctx, DIAG_ERROR, msg);
 		return rc;
 	}
-	strip_comments(text);
+	open_quote = strip_comments(text);
+	if (open_quote) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s:%u: unterminated string", path, open_quote);
+		if (diag)
+			diag(ctx, DIAG_ERROR, msg);
+		free(text);
+		return -EINVAL;
+	}
 	check_braces(text);
 	cfg = cfg_init(root_opts, CFGF_NONE);
 	if (!cfg) {
@@ -924,6 +948,9 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	set_validators(cfg);
 	rc = cfg_parse_buf(cfg, text);
 	free(text);
+	/* libconfuse fails some inputs (an empty key: '' = 1) without a word */
+	if (rc != CFG_SUCCESS && load.errors == 0)
+		error(cfg, "syntax error");
 	free(load.list_value);
 	load.list_value = NULL;
 	load.list_opt = NULL;

@@ -651,6 +651,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 	}
 	session_reply(s, RP_DATA_GO);
 	data_init(&d, (uint64_t)s->lst->max_kb * 1024);
+	conn_set_deadline(c);
 	while (dr == DATA_MORE) {
 		size_t olen, used;
 
@@ -667,6 +668,9 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 			}
 		}
 		dr = data_feed(&d, c->in + c->in_pos, c->in_len - c->in_pos, out, &olen, &used);
+		/* the deadline is per line: a message may take long, a line not */
+		if (memchr(c->in + c->in_pos, '\n', used))
+			conn_set_deadline(c);
 		c->in_pos += used;
 		for (size_t i = 0; i < nsinks && olen; i++)
 			if (!sinks[i].error)
@@ -810,6 +814,9 @@ static int read_line(struct session *s, struct line_reader *lr)
 	size_t used;
 	int r;
 
+	/* the whole line must arrive within connectionTimeout: a client
+	 * trickling one byte at a time is no less idle */
+	conn_set_deadline(c);
 	while (res == LR_NEED_MORE) {
 		if (c->in_pos < c->in_len) {
 			res = lr_feed(lr, c->in + c->in_pos, c->in_len - c->in_pos, &used);
@@ -820,7 +827,8 @@ static int read_line(struct session *s, struct line_reader *lr)
 		if (r > 0)
 			continue;
 		if (r == -ETIMEDOUT) {
-			log_msg(LOG_INFO, "timeout after %s from [%s]", state_name(s->state), s->peer_text);
+			log_msg(LOG_INFO, "timeout after %s from [%s]%s", state_name(s->state), s->peer_text,
+				c->write_error ? " (client not reading)" : "");
 			session_reply(s, RP_TIMEOUT);
 		} else if (r < 0) {
 			log_msg(LOG_INFO, "read error from [%s]: %s", s->peer_text, strerror(-r));
