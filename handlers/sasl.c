@@ -51,6 +51,10 @@ int sasl_base64_decode(const char *in, char *out, size_t outsize)
 			if ((v[k] = b64_value(c)) < 0)
 				return -EINVAL;
 		}
+		/* RFC 4648 §3.5: the bits a padded quantum leaves over are
+		 * zero in canonical base64; anything else is refused */
+		if ((pad == 2 && (v[1] & 15)) || (pad == 1 && (v[2] & 3)))
+			return -EINVAL;
 		if (o + 3 - pad + 1 > outsize)
 			return -ENOBUFS;
 		out[o++] = (char)((v[0] << 2) | (v[1] >> 4));

@@ -36,6 +36,8 @@ static void test_base64(void)
 		{ "YW*j", -EINVAL, NULL },
 		{ "YQ=a", -EINVAL, NULL },	/* data after padding */
 		{ "*", -EINVAL, NULL },
+		{ "YR==", -EINVAL, NULL },	/* non-zero bits under the padding */
+		{ "YWJ=", -EINVAL, NULL },
 	};
 	char out[64], label[128];
 
