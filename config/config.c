@@ -497,17 +497,8 @@ static int v_aliases(cfg_t *cfg, cfg_opt_t *opt)
 
 		for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
 			struct mailbox mb;
-			size_t len;
 
-			while (isspace((unsigned char)*tok))
-				tok++;
-			len = strlen(tok);
-			while (len && isspace((unsigned char)tok[len - 1]))
-				tok[--len] = '\0';
-			if (len >= 2 && tok[0] == '<' && tok[len - 1] == '>') {
-				tok[len - 1] = '\0';
-				tok++;
-			}
+			tok = aliases_target_trim(tok);
 			if (address_parse_mailbox(tok, &mb) != ADDR_OK)
 				warn(cfg, "aliases: %s:%u: '%s' is not an address; ignored", v, al.v[i].line, tok);
 		}

@@ -230,6 +230,19 @@ void aliases_free(struct aliases *al)
 	}
 }
 
+char *aliases_target_trim(char *tok)
+{
+	size_t len;
+
+	tok = trim(tok);
+	len = strlen(tok);
+	if (len >= 2 && tok[0] == '<' && tok[len - 1] == '>') {
+		tok[len - 1] = '\0';
+		tok++;
+	}
+	return tok;
+}
+
 const char *aliases_get(const struct aliases *al, const char *address)
 {
 	const char *bare = NULL;

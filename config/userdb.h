@@ -49,6 +49,10 @@ struct aliases {
 int aliases_load(const char *path, struct aliases *al,
 		 void (*diag)(void *ctx, const char *msg), void *ctx);
 void aliases_free(struct aliases *al);
+/* One target of an alias's list, in place: white space and one pair of
+ * angle brackets around it removed.  Returns the start of the target. */
+char *aliases_target_trim(char *tok);
+
 /* Targets of @address ("local@domain", lower-case), or NULL. */
 const char *aliases_get(const struct aliases *al, const char *address);
 

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conn.h"
+#include "linereader.h"
 #include "log.h"
 
 /* RFC 5321 §4.5.3.2: the client's minimum waits.  The server is local, so
@@ -39,7 +41,6 @@
 /* Pipelined commands in flight before their replies are read, so neither
  * side can block on a full socket buffer (RFC 2920 §3.5). */
 #define LC_WINDOW 64
-#define LC_OUT_BUF 65536
 
 struct lc_reply {
 	int code;
@@ -48,7 +49,8 @@ struct lc_reply {
 };
 
 struct lmtp_client {
-	int fd;
+	struct conn conn;	/* the same buffered, bounded I/O as the server side */
+	bool connected;
 	const char *server;	/* config->lmtp, for logs */
 	bool pipelining, eightbit, smtputf8;
 	size_t *targets;	/* indices of the wanted targets in env->targets */
@@ -58,10 +60,6 @@ struct lmtp_client {
 	bool line_start;	/* dot-stuffing: next byte starts a line */
 	bool finished;		/* the dot was sent */
 	bool quit_sent;
-	size_t in_pos, in_len;
-	char in[4096];
-	size_t out_len;
-	char out[LC_OUT_BUF];
 };
 
 int lmtp_reply_errno(int code, const char *enh)
@@ -78,95 +76,47 @@ int lmtp_reply_errno(int code, const char *enh)
 	return -EIO;
 }
 
-/* ---- I/O, every wait bounded ------------------------------------------------ */
-
-static int lc_wait(int fd, short events, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int r;
-
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	return r == 0 ? -ETIMEDOUT : 0;
-}
+/* ---- I/O, every wait bounded by the phase's timeout -------------------------- */
 
 static int lc_flush(struct lmtp_client *lc, int timeout_ms)
 {
-	size_t off = 0;
-
-	while (off < lc->out_len) {
-		ssize_t w = send(lc->fd, lc->out + off, lc->out_len - off, MSG_NOSIGNAL);
-		int r;
-
-		if (w > 0) {
-			off += (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if ((r = lc_wait(lc->fd, POLLOUT, timeout_ms)) < 0)
-				return r;
-			continue;
-		}
-		return w < 0 ? -errno : -EPIPE;
-	}
-	lc->out_len = 0;
-	return 0;
+	lc->conn.timeout_ms = timeout_ms;
+	return conn_flush(&lc->conn);
 }
 
 static int lc_put(struct lmtp_client *lc, const char *buf, size_t n)
 {
-	while (n > 0) {
-		size_t room = sizeof(lc->out) - lc->out_len, k = n < room ? n : room;
-		int r;
-
-		memcpy(lc->out + lc->out_len, buf, k);
-		lc->out_len += k;
-		buf += k;
-		n -= k;
-		if (lc->out_len == sizeof(lc->out) && (r = lc_flush(lc, LC_BLOCK_MS)) < 0)
-			return r;
-	}
-	return 0;
+	return conn_write(&lc->conn, buf, n);
 }
 
-/* One line without its CRLF (a bare LF is tolerated), cut at @size - 1. */
+/* One reply line without its CRLF (a bare LF is tolerated); a line longer
+ * than @size - 1 is a protocol error (RFC 5321 §4.5.3.1.5: 512 octets). */
 static int lc_getline(struct lmtp_client *lc, char *line, size_t size, int timeout_ms)
 {
-	size_t len = 0;
+	struct conn *c = &lc->conn;
+	struct line_reader lr;
 
+	lr_init(&lr, line, size);
+	c->timeout_ms = timeout_ms;
 	for (;;) {
-		ssize_t n;
+		size_t used;
 		int r;
 
-		while (lc->in_pos < lc->in_len) {
-			char ch = lc->in[lc->in_pos++];
+		if (c->in_pos < c->in_len) {
+			enum lr_result res = lr_feed(&lr, c->in + c->in_pos, c->in_len - c->in_pos, &used);
 
-			if (ch == '\n') {
-				if (len > 0 && line[len - 1] == '\r')
-					len--;
-				line[len] = '\0';
+			c->in_pos += used;
+			if (res == LR_LINE)
 				return 0;
-			}
-			if (len + 1 < size)
-				line[len++] = ch;
+			if (res == LR_TOO_LONG)
+				return -EPROTO;
+			continue;
 		}
-		if ((r = lc_wait(lc->fd, POLLIN, timeout_ms)) < 0)
-			return r;
-		n = recv(lc->fd, lc->in, sizeof(lc->in), 0);
-		if (n == 0)
+		r = conn_fill(c);
+		if (r == 0)
 			return -ECONNRESET;	/* the server went away mid-reply */
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-				continue;
-			return -errno;
-		}
-		lc->in_pos = 0;
-		lc->in_len = (size_t)n;
+		if (r < 0)
+			return r;
 	}
 }
 
@@ -245,8 +195,11 @@ static int connect_wait(int fd, const struct sockaddr *sa, socklen_t len)
 		return 0;
 	if (errno != EINPROGRESS)
 		return -errno;
-	if ((r = lc_wait(fd, POLLOUT, LC_CONNECT_MS)) < 0)
-		return r;
+	do
+		r = poll(&(struct pollfd){ .fd = fd, .events = POLLOUT }, 1, LC_CONNECT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return r < 0 ? -errno : -ETIMEDOUT;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
 		return -errno;
 	return -err;
@@ -444,7 +397,6 @@ static int lc_open(struct sink *s, const struct envelope *env)
 	if (!lc)
 		return -ENOMEM;
 	s->priv = lc;
-	lc->fd = -1;
 	lc->server = cfg && cfg->lmtp ? cfg->lmtp : "";
 	lc->targets = calloc(env->targets->n + 1, sizeof(*lc->targets));
 	lc->rcpt_status = calloc(env->targets->n + 1, sizeof(*lc->rcpt_status));
@@ -457,12 +409,12 @@ static int lc_open(struct sink *s, const struct envelope *env)
 		return 0;
 	if (!*lc->server)
 		return -EDESTADDRREQ;
-	if ((lc->fd = lc_connect(lc->server)) < 0) {
-		r = lc->fd;
-		lc->fd = -1;
+	if ((r = lc_connect(lc->server)) < 0) {
 		log_msg(LOG_ERR, "message id=%s: lmtp %s: cannot connect: %s", env->id, lc->server, strerror(-r));
 		return r;
 	}
+	conn_init(&lc->conn, r, r, LC_COMMAND_MS);
+	lc->connected = true;
 	/* RFC 2033 §4.1: the greeting, then LHLO */
 	if ((r = lc_reply(lc, &rep, false, LC_COMMAND_MS)) == 0 && rep.code != 220) {
 		lc_log_reply(lc, env, "greeting", &rep);
@@ -489,6 +441,7 @@ static int lc_open(struct sink *s, const struct envelope *env)
 			if (lc->rcpt_status[i])
 				return lc->rcpt_status[i];
 	lc->line_start = true;
+	lc->conn.timeout_ms = LC_BLOCK_MS;	/* each write of the message */
 	return lc_put(lc, env->received, strlen(env->received));
 }
 
@@ -497,7 +450,7 @@ static int lc_write(struct sink *s, const char *buf, size_t n)
 	struct lmtp_client *lc = s->priv;
 	size_t start = 0;
 
-	if (s->error || !lc || lc->fd < 0)
+	if (s->error || !lc || !lc->connected)
 		return s->error;
 	/* RFC 5321 §4.5.2: a line that starts with '.' gets one more. */
 	for (size_t i = 0; i < n; i++) {
@@ -520,7 +473,7 @@ static int lc_commit(struct sink *s, int *status)
 	if (!lc || lc->n == 0)
 		return 0;
 	r = s->error;
-	if (lc->fd < 0 && !r)
+	if (!lc->connected && !r)
 		r = -ENOTCONN;
 	/* The decoder guarantees the message ends with CRLF or is empty. */
 	if (!r && !lc->line_start)
@@ -556,7 +509,7 @@ static int lc_commit(struct sink *s, int *status)
 	}
 	if (r < 0)
 		log_msg(LOG_ERR, "message id=%s: lmtp %s: end of data: %s", s->env->id, lc->server, strerror(-r));
-	if (lc->fd >= 0 && lc_put(lc, "QUIT\r\n", 6) == 0 && lc_flush(lc, LC_QUIT_MS) == 0)
+	if (lc->connected && lc_put(lc, "QUIT\r\n", 6) == 0 && lc_flush(lc, LC_QUIT_MS) == 0)
 		lc->quit_sent = true;
 	return first;
 }
@@ -586,8 +539,8 @@ static void lc_close(struct sink *s)
 
 		lc_reply(lc, &rep, false, LC_QUIT_MS);
 	}
-	if (lc->fd >= 0)
-		close(lc->fd);
+	if (lc->connected)
+		close(lc->conn.rfd);
 	free(lc->targets);
 	free(lc->rcpt_status);
 	free(lc);

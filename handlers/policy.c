@@ -113,17 +113,8 @@ static bool expand(struct expansion *x, const char *name, const char *targets)
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct mailbox t;
 		char text[ADDR_TEXT_MAX];
-		size_t len;
 
-		while (isspace((unsigned char)*tok))
-			tok++;
-		len = strlen(tok);
-		while (len && isspace((unsigned char)tok[len - 1]))
-			tok[--len] = '\0';
-		if (len >= 2 && tok[0] == '<' && tok[len - 1] == '>') {
-			tok[len - 1] = '\0';
-			tok++;
-		}
+		tok = aliases_target_trim(tok);
 		if (!*tok || address_parse_mailbox(tok, &t) != ADDR_OK)
 			continue;	/* reported by --check */
 		if (!config_is_local_domain(x->cfg, t.domain)) {
