@@ -225,6 +225,20 @@ verify() {
 	assert_equal "$(stat -c '%g %a' "$T/root/var/mail")" "$mailgid 2775"
 }
 
+@test "tmpfiles.d cleans tmp/ files of the spool after 36 hours, and nothing else" {
+	command -v systemd-tmpfiles >/dev/null || skip "systemd-tmpfiles is not installed (Debian package systemd)"
+	local out=$T/root/var/spool/smtpd/outgoing
+	mkdir -p "$T/root/etc" "$out/tmp" "$out/new"
+	systemd-sysusers --root="$T/root" "$SRCDIR/units/smtpd.sysusers"
+	touch -d '37 hours ago' "$out/tmp/stale" "$out/new/old-but-delivered"
+	touch -d '30 hours ago' "$out/tmp/recent"
+	run systemd-tmpfiles --root="$T/root" --clean "$SRCDIR/units/smtpd.tmpfiles"
+	assert_success
+	[ ! -e "$out/tmp/stale" ]
+	[ -e "$out/tmp/recent" ]
+	[ -e "$out/new/old-but-delivered" ]
+}
+
 @test "from James XML to verified units: translate, then units" {
 	need_analyze
 	"$SMTPD_CONFIG" translate --users="$T/users" --mailboxes="$T/mail/%d/%n" --spool="$T/spool" \
