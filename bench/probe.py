@@ -14,6 +14,10 @@
   probe.py exec N BINARY...              fork+exec+exit of each BINARY N
                                          times, interleaved; prints "cpu_us
                                          wall_us" per run, one line each
+  probe.py tls N HOST:PORT RCPT full|resume
+                                         N serial sessions with STARTTLS and
+                                         one 1 KiB message; prints "seconds
+                                         resumed_sessions"
   probe.py session SIZE RCPT             a pipelined plain session with a
                                          SIZE-byte message, on stdout
   probe.py memory SIZE RCPT -- CMD...    run CMD on pipes, send one message
@@ -149,6 +153,48 @@ def cmd_exec(n, *binaries):
     return 0
 
 
+def cmd_tls(n, spec, rcpt, mode):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    head, lines = message(1024)
+    body = head + LINE * lines + b".\r\n"
+    saved, reused = None, 0
+    t0 = time.perf_counter()
+    for _ in range(int(n)):
+        with socket.create_connection(target(spec), timeout=10) as raw:
+            # as MTAs do: no Nagle delay on our small writes
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            f = raw.makefile("rb")
+            read_reply(f)
+            raw.sendall(b"EHLO client.test\r\n")
+            read_reply(f)
+            raw.sendall(b"STARTTLS\r\n")
+            if not read_reply(f).startswith(b"220"):
+                print("probe: STARTTLS refused", file=sys.stderr)
+                return 1
+            s = ctx.wrap_socket(raw, server_hostname="mx.bench.test",
+                                session=saved if mode == "resume" else None)
+            reused += s.session_reused
+            f = s.makefile("rb")
+            for c in (b"EHLO client.test\r\n", b"MAIL FROM:<sender@client.test>\r\n",
+                      f"RCPT TO:<{rcpt}>\r\n".encode(), b"DATA\r\n"):
+                s.sendall(c)
+                line = read_reply(f)
+            s.sendall(body)
+            line = read_reply(f)
+            if not line.startswith(b"250"):
+                print(f"probe: message refused: {line!r}", file=sys.stderr)
+                return 1
+            s.sendall(b"QUIT\r\n")
+            read_reply(f)
+            if mode == "resume" and s.session is not None:
+                saved = s.session  # TLS 1.3 tickets arrive after the handshake
+    print(f"{time.perf_counter() - t0:.4f} {reused}")
+    return 0
+
+
 def message(size):
     head = b"From: <sender@client.test>\r\nTo: <user@bench.test>\r\nSubject: bench\r\n\r\n"
     n = max(0, int(size) - len(head)) // len(LINE) + 1
@@ -222,7 +268,7 @@ def cmd_memory(size, rcpt, dash, *argv):
 
 def main(argv):
     cmds = {"wait": cmd_wait, "latency": cmd_latency, "cpu": cmd_cpu,
-            "machine": cmd_machine, "exec": cmd_exec, "session": cmd_session, "memory": cmd_memory}
+            "machine": cmd_machine, "exec": cmd_exec, "tls": cmd_tls, "session": cmd_session, "memory": cmd_memory}
     if len(argv) < 2 or argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 64
