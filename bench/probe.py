@@ -11,7 +11,7 @@
                                          included
   probe.py machine                       busy and total CPU seconds of the
                                          machine (/proc/stat)
-  probe.py exec N BINARY...              fork+exec+exit of each BINARY N
+  probe.py exec N 'BINARY [ARGS]'...    spawn+exec+exit of each command N
                                          times, interleaved; prints "cpu_us
                                          wall_us" per run, one line each
   probe.py tls N HOST:PORT RCPT full|resume
@@ -26,6 +26,7 @@
                                          hwm_kib" (maxima over the session)
 """
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -137,13 +138,16 @@ def cmd_machine():
 
 def cmd_exec(n, *binaries):
     import resource
+    devnull = os.open(os.devnull, os.O_RDWR)
+    quiet = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)]
     cpu = {b: 0.0 for b in binaries}
     wall = {b: 0.0 for b in binaries}
     for _ in range(int(n)):
         for b in binaries:
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
-            pid = os.posix_spawn(b, [b], os.environ)
+            argv = shlex.split(b)
+            pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=quiet)
             os.waitpid(pid, 0)
             wall[b] += time.perf_counter() - t0
             r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
