@@ -6,10 +6,18 @@ set -euo pipefail
 packages=(
 	# build
 	meson ninja-build pkg-config gcc libc6-dev
-	libconfuse-dev libgnutls28-dev libsystemd-dev libcrypt-dev
+	libconfuse-dev libgnutls28-dev libsystemd-dev libcrypt-dev libxml2-dev
 	# tests
 	bats bats-support bats-assert netcat-openbsd python3 swaks gnutls-bin
-	openssl systemd procps coreutils findutils
+	openssl systemd procps coreutils findutils groff-base xinetd fail2ban
+	# tests/lmtp: Postfix as an LMTP client (a private instance per test
+	# run; the system's Postfix stays unconfigured and stopped)
+	postfix util-linux
+	# tests/hardening: peak RSS (/usr/bin/time)
+	time
+	# tests/fuzz: libFuzzer comes with clang's runtime (libclang-rt-14-dev);
+	# llvm gives llvm-symbolizer for readable sanitizer reports
+	clang libclang-rt-14-dev llvm
 )
 
 missing=()
@@ -21,5 +29,7 @@ done
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 export DEBIAN_FRONTEND=noninteractive
+# No main.cf, so the package neither configures nor starts a system Postfix.
+echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

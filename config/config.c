@@ -14,6 +14,8 @@
 
 #include "address.h"
 #include "chain.h"
+#include "userdb.h"
+#include "tls.h"
 
 /* The diagnostics sink of the load in progress (loading is not reentrant:
  * libconfuse callbacks carry no user pointer). */
@@ -23,24 +25,45 @@ static struct {
 	int errors;
 	bool resolve;
 	const char *path;
+	int users_line;
+	/* the list value checked last (see list_new_value) */
+	const cfg_opt_t *list_opt;
+	unsigned list_index;
+	char *list_value;
+	bool deep;		/* config_check_deep() */
+	int key_line;		/* of privateKey in the tls { } being read */
 } load;
 
-static void report(cfg_t *cfg, enum diag_level level, const char *fmt, va_list ap)
+static void report_at(int line, enum diag_level level, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	int n = 0;
 
-	if (cfg && load.path)
-		n = snprintf(msg, sizeof(msg), "%s:%d: ", load.path, cfg->line);
+	if (line > 0 && load.path)
+		n = snprintf(msg, sizeof(msg), "%s:%d: ", load.path, line);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0;
 	if (level == DIAG_WARNING)
 		n += snprintf(msg + n, sizeof(msg) - (size_t)n, "warning: ");
 	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	/* one diagnostic, one line: values quoted in it may hold newlines */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 32 || *p == 127)
+			*p = '?';
 	if (level == DIAG_ERROR)
 		load.errors++;
 	if (load.fn)
 		load.fn(load.ctx, level, msg);
+}
+
+static void report(cfg_t *cfg, enum diag_level level, const char *fmt, va_list ap)
+{
+	report_at(cfg && load.path ? cfg->line : 0, level, fmt, ap);
+}
+
+void config_check_deep(bool on)
+{
+	load.deep = on;
 }
 
 /* libconfuse's error printer writes to stderr, which may be the client's
@@ -68,6 +91,41 @@ static void __attribute__((format(printf, 2, 3))) error(cfg_t *cfg, const char *
 	va_end(ap);
 }
 
+static void __attribute__((format(printf, 3, 4))) report_line(int line, enum diag_level level,
+							     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report_at(line, level, fmt, ap);
+	va_end(ap);
+}
+
+/* A certificate or key named relative: from systemd's LoadCredential=
+ * ($CREDENTIALS_DIRECTORY) when there, else beside the configuration
+ * file.  NULL when out of memory. */
+static char *credential_path(const char *name)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY"), *slash;
+	char *p = NULL;
+
+	if (name[0] == '/')
+		return strdup(name);
+	if (dir && *dir) {
+		if (asprintf(&p, "%s/%s", dir, name) < 0)
+			return NULL;
+		if (access(p, F_OK) == 0)
+			return p;
+		free(p);
+		p = NULL;
+	}
+	slash = load.path ? strrchr(load.path, '/') : NULL;
+	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - load.path + 1) : 0,
+		     slash ? load.path : "", name) < 0)
+		return NULL;
+	return p;
+}
+
 /* ---- validators ----------------------------------------------------------
  * Each reports through error()/warn() and returns 0, so that one run of
  * --check lists every problem; load.errors fails the load at the end. */
@@ -85,7 +143,9 @@ static int v_path(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
 
-	return v && *v && !path_absolute(cfg, opt, v) ? -1 : 0;
+	if (v && *v)
+		path_absolute(cfg, opt, v);
+	return 0;
 }
 
 /* A file the server reads at run time: missing is a warning (the config
@@ -106,16 +166,96 @@ static int v_file(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int v_domains(cfg_t *cfg, cfg_opt_t *opt)
+/* libconfuse 3.3 calls a list option's validator after each value and
+ * again at the closing brace: check each value once, when it is added.
+ * Returns the string to check, or NULL when there is nothing new. */
+static const char *list_new_value(cfg_opt_t *opt)
 {
-	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
-		const char *d = cfg_opt_getnstr(opt, i);
+	unsigned n = cfg_opt_size(opt);
+	const char *v = n ? cfg_opt_getnstr(opt, n - 1) : NULL;
 
-		if (!domain_valid(d, strlen(d), DOM_UTF8)) {
-			error(cfg, "domains: '%s' is not a domain name", d);
-			return 0;
+	if (!v || (opt == load.list_opt && n - 1 == load.list_index
+		   && load.list_value && strcmp(v, load.list_value) == 0))
+		return NULL;
+	free(load.list_value);
+	load.list_opt = opt;
+	load.list_index = n - 1;
+	load.list_value = strdup(v);
+	return v;
+}
+
+/* tls { certificates, privateKey }: like v_file, but a relative name is a
+ * credential (credential_path).  --check also parses the certificates. */
+static int v_credential(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	bool key = strcmp(opt->name, "privateKey") == 0;
+	char *path, why[1024];
+
+	if (key)
+		load.key_line = cfg->line;
+	if (!v || !*v)
+		return 0;
+	if (!(path = credential_path(v))) {
+		error(cfg, "out of memory");
+		return 0;
+	}
+	if (access(path, F_OK) != 0)
+		warn(cfg, "%s file %s does not exist", opt->name, path);
+	else if (access(path, R_OK) != 0)
+		error(cfg, "%s file %s is not readable", opt->name, path);
+	else if (load.deep && !key) {
+		switch (tls_check_certificates(path, why, sizeof(why))) {
+		case TLS_CHECK_OK: break;
+		case TLS_CHECK_WARNING: warn(cfg, "%s", why); break;
+		case TLS_CHECK_ERROR: error(cfg, "%s", why); break;
 		}
 	}
+	free(path);
+	return 0;
+}
+
+static int v_priority(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char why[1024];
+
+	if (!v)
+		return 0;
+	if (!*v) {
+		error(cfg, "priority must not be empty (leave it out for the default)");
+		return 0;
+	}
+	if (load.deep && tls_check_priority(v, why, sizeof(why)) != TLS_CHECK_OK)
+		error(cfg, "%s", why);
+	return 0;
+}
+
+/* --check: the key loads and belongs to the certificate.  Reported on
+ * the privateKey line; only when both files can be read (v_credential
+ * has said why not otherwise). */
+static void check_key_pair(cfg_t *t)
+{
+	const char *cert = cfg_getstr(t, "certificates"), *key = cfg_getstr(t, "privateKey");
+	char *cp, *kp, why[1024];
+
+	if (!cert || !key || !*cert || !*key)
+		return;
+	cp = credential_path(cert);
+	kp = credential_path(key);
+	if (cp && kp && access(cp, R_OK) == 0 && access(kp, R_OK) == 0
+	    && tls_check_key(cp, kp, cfg_getstr(t, "secret"), why, sizeof(why)) != TLS_CHECK_OK)
+		report_line(load.key_line, DIAG_ERROR, "%s", why);
+	free(cp);
+	free(kp);
+}
+
+static int v_domains(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *d = list_new_value(opt);
+
+	if (d && !domain_valid(d, strlen(d), DOM_UTF8))
+		error(cfg, "domains: '%s' is not a domain name", d);
 	return 0;
 }
 
@@ -149,10 +289,19 @@ static int v_mailboxes(cfg_t *cfg, cfg_opt_t *opt)
 static int v_lmtp(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
+	const char *colon;
+	bool port_ok = false;
 
 	if (!v || !*v)
 		return 0;
-	if (strncmp(v, "unix:", 5) == 0 ? v[5] != '/' : !strrchr(v, ':')) {
+	colon = strrchr(v, ':');
+	if (colon && colon > v && isdigit((unsigned char)colon[1])) {
+		char *end;
+		long port = strtol(colon + 1, &end, 10);
+
+		port_ok = !*end && port >= 1 && port <= 65535;
+	}
+	if (strncmp(v, "unix:", 5) == 0 ? v[5] != '/' : !port_ok) {
 		error(cfg, "lmtp: '%s' is neither unix:/path nor host:port", v);
 		return 0;
 	}
@@ -161,28 +310,25 @@ static int v_lmtp(cfg_t *cfg, cfg_opt_t *opt)
 
 static int v_bind(cfg_t *cfg, cfg_opt_t *opt)
 {
-	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
-		const char *b = cfg_opt_getnstr(opt, i);
-		const char *colon = strrchr(b, ':');
-		char *end;
-		long port;
+	const char *b = list_new_value(opt);
+	const char *colon;
+	char *end;
+	long port;
 
-		if (b[0] == '/')
-			continue;	/* UNIX socket path */
-		if (!colon || colon == b) {
-			error(cfg, "bind: '%s' is not ADDRESS:PORT, [IPV6]:PORT or /path", b);
-			return 0;
-		}
-		port = strtol(colon + 1, &end, 10);
-		if (*end || port < 1 || port > 65535) {
-			error(cfg, "bind: '%s' has no valid port", b);
-			return 0;
-		}
-		if (b[0] == '[' ? colon[-1] != ']' : memchr(b, ':', (size_t)(colon - b)) != NULL) {
-			error(cfg, "bind: '%s': write IPv6 addresses in brackets, as [::1]:25", b);
-			return 0;
-		}
+	if (!b || b[0] == '/')
+		return 0;	/* nothing new, or a UNIX socket path */
+	colon = strrchr(b, ':');
+	if (!colon || colon == b) {
+		error(cfg, "bind: '%s' is not ADDRESS:PORT, [IPV6]:PORT or /path", b);
+		return 0;
 	}
+	port = strtol(colon + 1, &end, 10);
+	if (*end || port < 1 || port > 65535) {
+		error(cfg, "bind: '%s' has no valid port", b);
+		return 0;
+	}
+	if (b[0] == '[' ? colon[-1] != ']' : memchr(b, ':', (size_t)(colon - b)) != NULL)
+		error(cfg, "bind: '%s': write IPv6 addresses in brackets, as [::1]:25", b);
 	return 0;
 }
 
@@ -250,15 +396,20 @@ static const char *netparse_why(enum netparse r)
 
 static int v_authorized(cfg_t *cfg, cfg_opt_t *opt)
 {
-	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
-		struct netlist tmp = { 0 };
-		const char *e = cfg_opt_getnstr(opt, i);
-		enum netparse r = netlist_add(&tmp, e, load.resolve);
+	struct netlist tmp = { 0 };
+	const char *e = list_new_value(opt);
+	enum netparse r;
 
-		netlist_free(&tmp);
-		if (r != NETPARSE_OK)
-			error(cfg, "authorizedAddresses: '%s': %s", e, netparse_why(r));
-	}
+	if (!e)
+		return 0;
+	r = netlist_add(&tmp, e, load.resolve);
+	netlist_free(&tmp);
+	/* DNS trouble must not stop the service: the entry is skipped (it
+	 * trusts nobody) and the load goes on. */
+	if (r == NETPARSE_UNRESOLVED)
+		warn(cfg, "authorizedAddresses: '%s': %s; entry ignored", e, netparse_why(r));
+	else if (r != NETPARSE_OK)
+		error(cfg, "authorizedAddresses: '%s': %s", e, netparse_why(r));
 	return 0;
 }
 
@@ -278,11 +429,98 @@ static int v_chain_handler(cfg_t *cfg, cfg_opt_t *opt)
 			error(cfg, "handlerchain: %s takes no option maxRcpt", def->name);
 			return 0;
 		}
-		if (cfg_getint(h, "maxRcpt") < 1) {
-			error(cfg, "handlerchain: %s: maxRcpt must be at least 1", def->name);
+		if (cfg_getint(h, "maxRcpt") < 0) {
+			error(cfg, "handlerchain: %s: maxRcpt must not be negative", def->name);
 			return 0;
 		}
+		if (cfg_getint(h, "maxRcpt") > 0 && cfg_getint(h, "maxRcpt") < 100)
+			warn(cfg, "handlerchain: %s: maxRcpt = %ld is below the 100 recipients RFC 5321 section 4.5.3.1.8 asks servers to accept",
+			     def->name, cfg_getint(h, "maxRcpt"));
 	}
+	return 0;
+}
+
+/* users: where it is set, for the {PLAIN} warnings made after the parse. */
+static int v_users(cfg_t *cfg, cfg_opt_t *opt)
+{
+	load.users_line = cfg->line;
+	return v_file(cfg, opt);
+}
+
+/* Passwords stored in clear matter only where some listener takes AUTH. */
+static void warn_plain_passwords(const struct config *c)
+{
+	bool auth = false;
+	FILE *f;
+	char *line = NULL, msg[1024];
+	size_t cap = 0;
+	unsigned n = 0;
+
+	for (size_t i = 0; i < c->nlisteners; i++)
+		auth |= c->listeners[i].proto == PROTO_SMTP && c->listeners[i].auth != AUTH_FALSE;
+	if (!auth || !c->users || !(f = fopen(c->users, "re")))
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		char *colon = strchr(line, ':');
+
+		n++;
+		if (line[0] == '#' || !colon || !userdb_is_plain(colon + 1))
+			continue;
+		snprintf(msg, sizeof(msg), "%s:%d: warning: users: %s line %u: {PLAIN} password stored in clear; use smtpd-passwd",
+			 load.path, load.users_line, c->users, n);
+		if (load.fn)
+			load.fn(load.ctx, DIAG_WARNING, msg);
+	}
+	if (line)
+		explicit_bzero(line, cap);
+	free(line);
+	fclose(f);
+}
+
+static void alias_diag(void *ctx, const char *msg)
+{
+	warn(ctx, "aliases: %s", msg);
+}
+
+/* aliases: each line well formed, each target a mailbox (RFC 5321
+ * §4.1.2).  Warnings: a bad line is skipped at run time. */
+static int v_aliases(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	struct aliases al;
+
+	v_file(cfg, opt);
+	if (!v || v[0] != '/' || aliases_load(v, &al, alias_diag, cfg) < 0)
+		return 0;
+	for (size_t i = 0; i < al.n; i++) {
+		char *copy = strdup(al.v[i].targets), *save = NULL, *tok;
+
+		for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+			struct mailbox mb;
+
+			tok = aliases_target_trim(tok);
+			if (address_parse_mailbox(tok, &mb) != ADDR_OK)
+				warn(cfg, "aliases: %s:%u: '%s' is not an address; ignored", v, al.v[i].line, tok);
+		}
+		free(copy);
+	}
+	aliases_free(&al);
+	return 0;
+}
+
+/* A listener that takes passwords without any TLS sends them in clear. */
+static int v_server(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	cfg_t *h = sec ? cfg_getsec(sec, "handler") : NULL;
+	cfg_t *t = sec ? cfg_getsec(sec, "tls") : NULL;
+	const char *auth = h ? cfg_getstr(h, "authRequired") : NULL;
+
+	if (auth && (strcasecmp(auth, "true") == 0 || strcasecmp(auth, "announce") == 0)
+	    && strcmp(opt->name, "smtpserver") == 0
+	    && !cfg_getbool(t, "startTLS") && !cfg_getbool(t, "socketTLS"))
+		warn(sec, "smtpserver \"%s\": authRequired = %s without TLS: passwords would cross the network in clear",
+		     cfg_title(sec), auth);
 	return 0;
 }
 
@@ -306,6 +544,9 @@ static int v_tls(cfg_t *cfg, cfg_opt_t *opt)
 		error(t, "tls: required = true needs startTLS = true");
 		return 0;
 	}
+	if (load.deep)
+		check_key_pair(t);
+	load.key_line = 0;
 	return 0;
 }
 
@@ -406,11 +647,12 @@ static void set_validators(cfg_t *cfg)
 		const char *key;
 		cfg_validate_callback_t fn;
 	} global[] = {
-		{ "domains", v_domains }, { "users", v_file }, { "aliases", v_file },
+		{ "domains", v_domains }, { "users", v_users }, { "aliases", v_aliases },
 		{ "mailboxes", v_mailboxes }, { "spool", v_path }, { "lmtp", v_lmtp },
 	}, server[] = {
 		{ "bind", v_bind }, { "connectBacklog", v_nonneg }, { "tls", v_tls },
-		{ "tls|certificates", v_file }, { "tls|privateKey", v_file },
+		{ "tls|certificates", v_credential }, { "tls|privateKey", v_credential },
+		{ "tls|priority", v_priority },
 		{ "tls|ticketKey", v_path },
 		{ "handler|helloName", v_hello_name },
 		{ "handler|connectionTimeout", v_positive },
@@ -427,6 +669,7 @@ static void set_validators(cfg_t *cfg)
 
 	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
 		set_validate(cfg->opts, global[i].key, global[i].fn);
+	set_validate(cfg->opts, "smtpserver", v_server);
 	for (size_t i = 0; i < sizeof(server) / sizeof(server[0]); i++) {
 		set_validate(smtp->subopts, server[i].key, server[i].fn);
 		set_validate(lmtp->subopts, server[i].key, server[i].fn);
@@ -487,8 +730,10 @@ static int convert_listener(cfg_t *sec, enum listener_proto proto, struct listen
 	l->tls.socket_tls = cfg_getbool(t, "socketTLS");
 	l->tls.start_tls = cfg_getbool(t, "startTLS");
 	l->tls.required = cfg_getbool(t, "required");
-	l->tls.certificates = dup_or_null(cfg_getstr(t, "certificates"));
-	l->tls.private_key = dup_or_null(cfg_getstr(t, "privateKey"));
+	if (cfg_getstr(t, "certificates") && !(l->tls.certificates = credential_path(cfg_getstr(t, "certificates"))))
+		return -ENOMEM;
+	if (cfg_getstr(t, "privateKey") && !(l->tls.private_key = credential_path(cfg_getstr(t, "privateKey"))))
+		return -ENOMEM;
 	l->tls.secret = dup_or_null(cfg_getstr(t, "secret"));
 	l->tls.priority = dup_or_null(cfg_getstr(t, "priority"));
 	l->tls.ticket_key = dup_or_null(cfg_getstr(t, "ticketKey"));
@@ -562,12 +807,17 @@ static int convert(cfg_t *cfg, const char *path, struct config *c)
 
 /* Blank out comments ('#' and '//' to end of line, C-style blocks),
  * keeping newlines and quoted strings.  libconfuse 3.3 lexes comments as
- * tokens: it miscounts lines after them and rejects them inside lists. */
-static void strip_comments(char *s)
+ * tokens: it miscounts lines after them and rejects them inside lists.
+ * Returns the line of a quote left open at the end of the file (which
+ * libconfuse 3.3 silently ignores for '"'), or 0. */
+static unsigned strip_comments(char *s)
 {
 	char quote = 0;
+	unsigned line = 1, quote_line = 0;
 
 	for (; *s; s++) {
+		if (*s == '\n')
+			line++;
 		if (quote) {
 			if (*s == '\\' && s[1])
 				s++;
@@ -575,15 +825,19 @@ static void strip_comments(char *s)
 				quote = 0;
 		} else if (*s == '"' || *s == '\'') {
 			quote = *s;
+			quote_line = line;
 		} else if (*s == '#' || (s[0] == '/' && s[1] == '/')) {
 			while (*s && *s != '\n')
 				*s++ = ' ';
 			if (!*s)
 				break;
+			line++;
 		} else if (s[0] == '/' && s[1] == '*') {
 			while (*s && !(s[0] == '*' && s[1] == '/')) {
 				if (*s != '\n')
 					*s = ' ';
+				else
+					line++;
 				s++;
 			}
 			if (!*s)
@@ -591,6 +845,47 @@ static void strip_comments(char *s)
 			s[0] = s[1] = ' ';
 			s++;
 		}
+	}
+	return quote ? quote_line : 0;
+}
+
+/* libconfuse 3.3 takes the end of the file as the end of every section
+ * still open, so a missing '}' would pass unnoticed: report the innermost
+ * '{' left open. */
+static void check_braces(const char *s)
+{
+	unsigned line = 1, depth = 0, open_line[16];
+	char quote = 0;
+
+	for (; *s; s++) {
+		if (*s == '\n')
+			line++;
+		if (quote) {
+			if (*s == '\\' && s[1]) {
+				if (*++s == '\n')
+					line++;
+			} else if (*s == quote) {
+				quote = 0;
+			}
+		} else if (*s == '"' || *s == '\'') {
+			quote = *s;
+		} else if (*s == '{') {
+			if (depth < sizeof(open_line) / sizeof(open_line[0]))
+				open_line[depth] = line;
+			depth++;
+		} else if (*s == '}' && depth > 0) {
+			depth--;
+		}
+	}
+	if (depth > 0) {
+		char msg[1024];
+		size_t top = sizeof(open_line) / sizeof(open_line[0]);
+
+		snprintf(msg, sizeof(msg), "%s:%u: premature end of file: this '{' is never closed",
+			 load.path, open_line[depth < top ? depth - 1 : top - 1]);
+		load.errors++;
+		if (load.fn)
+			load.fn(load.ctx, DIAG_ERROR, msg);
 	}
 }
 
@@ -631,6 +926,7 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	cfg_t *cfg;
 	struct config *c;
 	char *text;
+	unsigned open_quote;
 	int rc;
 
 	*cfg_r = NULL;
@@ -639,6 +935,8 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	load.errors = 0;
 	load.resolve = resolve;
 	load.path = path;
+	load.users_line = 0;
+	load.list_opt = NULL;
 	text = read_file(path, &rc);
 	if (!text) {
 		char msg[1024];
@@ -649,7 +947,17 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 			diag(ctx, DIAG_ERROR, msg);
 		return rc;
 	}
-	strip_comments(text);
+	open_quote = strip_comments(text);
+	if (open_quote) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s:%u: unterminated string", path, open_quote);
+		if (diag)
+			diag(ctx, DIAG_ERROR, msg);
+		free(text);
+		return -EINVAL;
+	}
+	check_braces(text);
 	cfg = cfg_init(root_opts, CFGF_NONE);
 	if (!cfg) {
 		free(text);
@@ -659,6 +967,12 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	set_validators(cfg);
 	rc = cfg_parse_buf(cfg, text);
 	free(text);
+	/* libconfuse fails some inputs (an empty key: '' = 1) without a word */
+	if (rc != CFG_SUCCESS && load.errors == 0)
+		error(cfg, "syntax error");
+	free(load.list_value);
+	load.list_value = NULL;
+	load.list_opt = NULL;
 	if (rc != CFG_SUCCESS || load.errors > 0) {
 		cfg_free(cfg);
 		return -EINVAL;
@@ -670,6 +984,7 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 		config_free(c);
 		return rc;
 	}
+	warn_plain_passwords(c);
 	*cfg_r = c;
 	return 0;
 }

@@ -28,7 +28,10 @@ struct tls_conf {
 	bool socket_tls;	/* implicit TLS (RFC 8314) */
 	bool start_tls;		/* STARTTLS (RFC 3207) */
 	bool required;		/* MAIL needs TLS first */
-	char *certificates;
+	/* PEM files; a relative name is resolved at load time: in
+	 * $CREDENTIALS_DIRECTORY (systemd LoadCredential=), else beside
+	 * the configuration file. */
+	char *certificates;	/* chain, leaf first */
 	char *private_key;
 	char *secret;
 	char *priority;
@@ -84,6 +87,10 @@ typedef void diag_fn(void *ctx, enum diag_level level, const char *msg);
 int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx,
 		struct config **cfg_r);
 void config_free(struct config *cfg);
+/* Make the next config_load() also parse certificates, keys and TLS
+ * priority strings (--check; a session pays for that only when it uses
+ * TLS). */
+void config_check_deep(bool on);
 
 /* The listener of @proto named @name, or when @name is NULL the only
  * enabled one.  On failure NULL, and @why holds the reason (with the

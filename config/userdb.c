@@ -1,6 +1,7 @@
 /* userdb.c — see userdb.h. */
 #include "userdb.h"
 
+#include <crypt.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -37,13 +38,13 @@ int userdb_find(const char *path, const char *address, char *pass_r, size_t pass
 	FILE *f;
 	char *line = NULL;
 	size_t cap = 0;
-	int rc = -ENOENT;
+	int rc = 0;
 
 	if (!path)
-		return -ENOENT;
+		return 0;
 	f = fopen(path, "re");
 	if (!f)
-		return errno == ENOENT ? -ENOENT : -errno;
+		return -errno;
 	while (getline(&line, &cap, f) > 0) {
 		char *p = line, *colon;
 
@@ -66,7 +67,7 @@ int userdb_find(const char *path, const char *address, char *pass_r, size_t pass
 			memcpy(pass_r, colon + 1, n);
 			pass_r[n] = '\0';
 		}
-		rc = 0;
+		rc = 1;
 		break;
 	}
 	if (line) {
@@ -74,10 +75,80 @@ int userdb_find(const char *path, const char *address, char *pass_r, size_t pass
 		explicit_bzero(line, cap);
 		free(line);
 	}
-	if (ferror(f) && rc == -ENOENT)
+	if (ferror(f) && rc == 0)
 		rc = -EIO;
 	fclose(f);
 	return rc;
+}
+
+/* A yescrypt hash of a random password: checking an unknown user costs
+ * the same as checking a known one. */
+static const char dummy_hash[] = "$y$j9T$8xey9DeRCZVddRoXE/xiM1$exY/pdQ1mY6FyLbceRZZQPaMSlljB4RHgcSoqEFTQj1";
+
+static bool equal_ct(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+static bool crypt_matches(const char *password, const char *hash)
+{
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	const char *out;
+	bool ok;
+
+	if (!cd)
+		return false;
+	out = crypt_rn(password, hash, cd, sizeof(*cd));
+	ok = out && out[0] != '*' && equal_ct(out, hash);
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return ok;
+}
+
+bool userdb_is_plain(const char *field)
+{
+	return strncasecmp(field, "{PLAIN}", 7) == 0;
+}
+
+int userdb_verify(const char *path, const char *user, const char *password)
+{
+	static const char *const crypt_schemes[] = {
+		"{CRYPT}", "{SHA512-CRYPT}", "{SHA256-CRYPT}", "{BLF-CRYPT}",
+	};
+	char field[512];
+	const char *hash;
+	bool ok = false;
+	int r = userdb_find(path, user, field, sizeof(field));
+
+	if (r == 0) {
+		crypt_matches(password, dummy_hash);
+		return -EACCES;
+	}
+	if (r < 0)
+		return r;
+	hash = field;
+	if (userdb_is_plain(hash)) {
+		ok = hash[7] != '\0' && equal_ct(hash + 7, password);
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(crypt_schemes) / sizeof(crypt_schemes[0]); i++)
+		if (strncasecmp(hash, crypt_schemes[i], strlen(crypt_schemes[i])) == 0) {
+			hash += strlen(crypt_schemes[i]);
+			break;
+		}
+	/* empty, locked ("!..."), or another {SCHEME}: never */
+	if (*hash && *hash != '!' && *hash != '{')
+		ok = crypt_matches(password, hash);
+	else
+		crypt_matches(password, dummy_hash);
+out:
+	explicit_bzero(field, sizeof(field));
+	return ok ? 0 : -EACCES;
 }
 
 int aliases_load(const char *path, struct aliases *al,
@@ -130,6 +201,7 @@ int aliases_load(const char *path, struct aliases *al,
 		}
 		al->v[al->n].name = strdup(name);
 		al->v[al->n].targets = strdup(targets);
+		al->v[al->n].line = lineno;
 		if (!al->v[al->n].name || !al->v[al->n].targets) {
 			free(al->v[al->n].name);
 			free(al->v[al->n].targets);
@@ -156,6 +228,19 @@ void aliases_free(struct aliases *al)
 		al->v = NULL;
 		al->n = 0;
 	}
+}
+
+char *aliases_target_trim(char *tok)
+{
+	size_t len;
+
+	tok = trim(tok);
+	len = strlen(tok);
+	if (len >= 2 && tok[0] == '<' && tok[len - 1] == '>') {
+		tok[len - 1] = '\0';
+		tok++;
+	}
+	return tok;
 }
 
 const char *aliases_get(const struct aliases *al, const char *address)

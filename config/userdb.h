@@ -15,14 +15,28 @@
 #include <stddef.h>
 
 /* Find @address ("local@domain", lower-case) in the users file @path.
- * Returns 0 and, when @pass_r is not NULL, the password field (possibly
- * empty) in @pass_r; -ENOENT when absent; -errno when the file cannot be
- * read.  A NULL @path has no users. */
+ * Returns 1 and, when @pass_r is not NULL, the password field (possibly
+ * empty) in @pass_r; 0 when absent; -errno when the file cannot be read
+ * (a missing file too: mail for its users must be deferred, not bounced).
+ * A NULL @path has no users. */
 int userdb_find(const char *path, const char *address, char *pass_r, size_t passsize);
+
+/* Check @password for @user ("local@domain", lower-case) against the
+ * users file.  Password fields: a crypt(3) hash, bare or as {CRYPT},
+ * {SHA512-CRYPT}, {SHA256-CRYPT}, {BLF-CRYPT} (yescrypt $y$, $6$, $5$,
+ * $2b$/$2y$), or {PLAIN}text.  Empty or '!'-prefixed fields never match.
+ * Returns 0 on success, -EACCES for a wrong password or unknown user
+ * (indistinguishable in time: a dummy hash is computed), -errno when the
+ * file cannot be read. */
+int userdb_verify(const char *path, const char *user, const char *password);
+
+/* Whether a password field is stored in clear ({PLAIN}). */
+bool userdb_is_plain(const char *field);
 
 struct alias {
 	char *name;		/* "local@domain" or bare "local" */
 	char *targets;		/* "a@b, c@d" as written */
+	unsigned line;		/* in the file, for messages */
 };
 
 struct aliases {
@@ -35,6 +49,10 @@ struct aliases {
 int aliases_load(const char *path, struct aliases *al,
 		 void (*diag)(void *ctx, const char *msg), void *ctx);
 void aliases_free(struct aliases *al);
+/* One target of an alias's list, in place: white space and one pair of
+ * angle brackets around it removed.  Returns the start of the target. */
+char *aliases_target_trim(char *tok);
+
 /* Targets of @address ("local@domain", lower-case), or NULL. */
 const char *aliases_get(const struct aliases *al, const char *address);
 

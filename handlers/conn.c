@@ -2,9 +2,12 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 void conn_init(struct conn *c, int rfd, int wfd, int timeout_ms)
@@ -17,14 +20,36 @@ void conn_init(struct conn *c, int rfd, int wfd, int timeout_ms)
 	c->timeout_ms = timeout_ms;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void conn_set_deadline(struct conn *c)
+{
+	c->deadline_ms = now_ms() + c->timeout_ms;
+}
+
 int conn_wait(const struct conn *c, int fd, short events)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	int r;
 
-	do
-		r = poll(&p, 1, c->timeout_ms);
-	while (r < 0 && errno == EINTR);
+	do {
+		int wait = c->timeout_ms;
+
+		/* past the deadline: still take what is ready, wait no more */
+		if (c->deadline_ms) {
+			long long left = c->deadline_ms - now_ms();
+
+			if (left < wait)
+				wait = left > 0 ? (int)left : 0;
+		}
+		r = poll(&p, 1, wait);
+	} while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return -errno;
 	if (r == 0)
@@ -32,9 +57,29 @@ int conn_wait(const struct conn *c, int fd, short events)
 	return 0;
 }
 
+/* Never block in write(2): the launcher's socket is blocking, and a peer
+ * that stops reading would hold the process forever.  A socket is written
+ * with MSG_DONTWAIT (EAGAIN sends conn_flush to poll with the timeout); a
+ * pipe only after poll() said it has room, at most PIPE_BUF octets, which
+ * then fit without blocking. */
 static ssize_t raw_send(struct conn *c, const void *buf, size_t n)
 {
-	return c->tr ? c->tr->send(c, buf, n) : write(c->wfd, buf, n);
+	ssize_t w;
+	int r;
+
+	if (c->tr)
+		return c->tr->send(c, buf, n);
+	if (!c->wfd_not_socket) {
+		w = send(c->wfd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w >= 0 || errno != ENOTSOCK)
+			return w;
+		c->wfd_not_socket = true;
+	}
+	if ((r = conn_wait(c, c->wfd, POLLOUT)) < 0) {
+		errno = -r;
+		return -1;
+	}
+	return write(c->wfd, buf, n < PIPE_BUF ? n : PIPE_BUF);
 }
 
 static ssize_t raw_recv(struct conn *c, void *buf, size_t n)
@@ -46,6 +91,8 @@ int conn_flush(struct conn *c)
 {
 	size_t off = 0;
 
+	if (c->write_error)
+		return c->write_error;
 	while (off < c->out_len) {
 		ssize_t w = raw_send(c, c->out + off, c->out_len - off);
 
@@ -60,10 +107,10 @@ int conn_flush(struct conn *c)
 			int r = conn_wait(c, c->wfd, POLLOUT);
 
 			if (r < 0)
-				return r;
+				return c->write_error = r;
 			continue;
 		}
-		return w < 0 ? -errno : -EPIPE;
+		return c->write_error = w < 0 ? -errno : -EPIPE;
 	}
 	c->bytes_out += c->out_len;
 	c->out_len = 0;

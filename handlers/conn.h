@@ -28,6 +28,9 @@ struct conn_transport {
 struct conn {
 	int rfd, wfd;
 	int timeout_ms;			/* idle limit for each wait */
+	long long deadline_ms;		/* CLOCK_MONOTONIC; 0: none (see conn_set_deadline) */
+	bool wfd_not_socket;		/* wfd is a pipe or file: no send(MSG_DONTWAIT) */
+	int write_error;		/* latched: a peer we cannot write to is gone */
 	const struct conn_transport *tr;	/* NULL: plain fds */
 	void *tr_data;
 	size_t in_pos, in_len;
@@ -40,15 +43,23 @@ struct conn {
 
 void conn_init(struct conn *c, int rfd, int wfd, int timeout_ms);
 /* Read more input (after flushing output).  Returns bytes read, 0 at EOF,
- * -ETIMEDOUT when idle too long, -errno on error. */
+ * -ETIMEDOUT when idle too long, -errno on error (also once a write has
+ * failed: the session then ends instead of answering into the void). */
 int conn_fill(struct conn *c);
 /* Queue @n bytes; flushes when the buffer fills.  0 or -errno. */
 int conn_write(struct conn *c, const void *buf, size_t n);
 int conn_flush(struct conn *c);
 /* Input bytes received but not yet consumed (including the transport's). */
 size_t conn_buffered(const struct conn *c);
-/* Wait until @fd is ready for @events, at most the idle timeout.  0,
- * -ETIMEDOUT, or -errno.  For transports that do their own I/O. */
+/* Wait until @fd is ready for @events, at most the idle timeout and at
+ * most until the deadline.  0, -ETIMEDOUT, or -errno.  For transports
+ * that do their own I/O. */
 int conn_wait(const struct conn *c, int fd, short events);
+/* From now, the next unit of input (one command line, one line of DATA)
+ * must arrive, and pending replies go out, within the idle timeout in
+ * total, however the peer spaces its bytes: a client that sends one byte
+ * at a time (slowloris) or stops reading cannot hold the process.  The
+ * session calls it before each line it reads. */
+void conn_set_deadline(struct conn *c);
 
 #endif

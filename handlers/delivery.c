@@ -22,24 +22,33 @@ void sink_configure(const struct config *cfg)
 	conf = cfg;
 }
 
+const struct config *sink_config(void)
+{
+	return conf;
+}
+
 /* ---- maildir sink -------------------------------------------------------
- * The message is streamed once, into the first recipient's file; the other
- * copies are made at commit time from that file (copy_file_range), each
- * with its own Delivered-To, so the descriptors in use stay constant
- * whatever the number of recipients. */
+ * The message is streamed once, into one recipient's file (the body copy);
+ * the other copies are made at commit time from that file
+ * (copy_file_range), each with its own Delivered-To, so the descriptors in
+ * use stay constant whatever the number of recipients.  Each copy has its
+ * own status: for LMTP a maildir that cannot be written fails only its own
+ * recipient (RFC 2033 §4.2). */
 
 struct md_copy {
 	size_t target;		/* index in env->targets */
 	char dir[PATH_MAX];
 	struct mdfile file;
 	bool opened;
+	int error;		/* this copy's own failure, latched */
 };
 
 struct md_sink {
 	struct md_copy *copies;
 	size_t ncopies;
-	int body_fd;		/* read side of the first copy */
-	off_t body_off;		/* where the message starts in the first copy */
+	size_t body;		/* the copy the message is streamed into */
+	int body_fd;		/* read side of the body copy */
+	off_t body_off;		/* where the message starts in the body copy */
 	size_t buflen;
 	char buf[SINK_BUF];
 };
@@ -74,11 +83,49 @@ static int md_open_copy(struct md_copy *c, const struct envelope *env)
 	return write_prefix(&c->file, env, env->targets->v[c->target].addr);
 }
 
+/* Make @c's maildir exist.  0 or -errno. */
+static int md_prepare(struct md_copy *c, const char *address)
+{
+	char root[PATH_MAX];
+	int r = maildir_expand(conf->mailboxes, address, c->dir, sizeof(c->dir));
+
+	if (r < 0)
+		return r;
+	maildir_template_root(conf->mailboxes, root, sizeof(root));
+	return maildir_ensure(root, c->dir);
+}
+
+/* Open the body copy: the first copy that can be created.  Per target, a
+ * copy that cannot keeps its error and the next one is tried. */
+static int md_open_body(struct md_sink *m, const struct envelope *env)
+{
+	char path[PATH_MAX];
+	int first = 0;
+
+	for (size_t i = 0; i < m->ncopies; i++) {
+		struct md_copy *c = &m->copies[i];
+		int r = c->error;
+
+		if (!r && (r = md_open_copy(c, env)) == 0) {
+			m->body = i;
+			m->body_off = (off_t)c->file.size;
+			snprintf(path, sizeof(path), "%s/tmp/%s", c->dir, c->file.base);
+			m->body_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			return m->body_fd < 0 ? -errno : 0;
+		}
+		if (!env->per_target)
+			return r;
+		c->error = r;
+		if (!first)
+			first = r;
+	}
+	return first;
+}
+
 static int md_open(struct sink *s, const struct envelope *env)
 {
 	struct md_sink *m = malloc(sizeof(*m));
 	const struct target_set *ts = env->targets;
-	char path[PATH_MAX];
 	int r;
 
 	if (!m)
@@ -97,24 +144,15 @@ static int md_open(struct sink *s, const struct envelope *env)
 			m->copies[m->ncopies++].target = i;
 	if (m->ncopies == 0)
 		return 0;
-	/* Every maildir is checked now, so a bad one fails before 354. */
+	/* Every maildir is checked now, so a bad one fails before 354 (SMTP)
+	 * or is known to have failed for its recipient alone (LMTP). */
 	for (size_t i = 0; i < m->ncopies; i++) {
-		char root[PATH_MAX];
-
-		r = maildir_expand(conf->mailboxes, ts->v[m->copies[i].target].addr,
-				   m->copies[i].dir, sizeof(m->copies[i].dir));
-		if (r < 0)
+		r = md_prepare(&m->copies[i], ts->v[m->copies[i].target].addr);
+		if (r < 0 && !env->per_target)
 			return r;
-		maildir_template_root(conf->mailboxes, root, sizeof(root));
-		if ((r = maildir_ensure(root, m->copies[i].dir)) < 0)
-			return r;
+		m->copies[i].error = r;
 	}
-	if ((r = md_open_copy(&m->copies[0], env)) < 0)
-		return r;
-	m->body_off = (off_t)m->copies[0].file.size;
-	snprintf(path, sizeof(path), "%s/tmp/%s", m->copies[0].dir, m->copies[0].file.base);
-	m->body_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	return m->body_fd < 0 ? -errno : 0;
+	return md_open_body(m, env);
 }
 
 static int md_flush(struct md_sink *m)
@@ -122,7 +160,7 @@ static int md_flush(struct md_sink *m)
 	int r = 0;
 
 	if (m->buflen && m->ncopies)
-		r = mdfile_write(&m->copies[0].file, m->buf, m->buflen);
+		r = mdfile_write(&m->copies[m->body].file, m->buf, m->buflen);
 	m->buflen = 0;
 	return r;
 }
@@ -136,13 +174,13 @@ static int md_write(struct sink *s, const char *buf, size_t n)
 	if (m->buflen + n > sizeof(m->buf) && (s->error = md_flush(m)) < 0)
 		return s->error;
 	if (n >= sizeof(m->buf))
-		return s->error = mdfile_write(&m->copies[0].file, buf, n);
+		return s->error = mdfile_write(&m->copies[m->body].file, buf, n);
 	memcpy(m->buf + m->buflen, buf, n);
 	m->buflen += n;
 	return 0;
 }
 
-/* Copy the message body from the first copy into @c. */
+/* Copy the message body from the body copy into @c. */
 static int copy_body(struct md_sink *m, struct md_copy *c, uint64_t len)
 {
 	off_t in = m->body_off;
@@ -167,7 +205,7 @@ static int copy_body(struct md_sink *m, struct md_copy *c, uint64_t len)
 		if (n < 0)
 			return -errno;
 		if (n == 0)
-			return -EIO;	/* the first copy shrank */
+			return -EIO;	/* the body copy shrank */
 		c->file.size += (uint64_t)n;
 		len -= (uint64_t)n;
 	}
@@ -184,13 +222,14 @@ static int md_commit(struct sink *s, int *status)
 		return 0;
 	if (!s->error)
 		s->error = md_flush(m);
-	body_len = m->copies[0].file.size - (uint64_t)m->body_off;
-	/* Phase 1: every copy complete and fsync'ed in tmp/. */
+	body_len = m->copies[m->body].file.size - (uint64_t)m->body_off;
+	/* Phase 1: every copy complete and fsync'ed in tmp/.  A failed
+	 * write of the body copy fails them all: they have no body. */
 	for (size_t i = 0; i < m->ncopies; i++) {
 		struct md_copy *c = &m->copies[i];
-		int r = s->error;
+		int r = s->error ? s->error : c->error;
 
-		if (i > 0 && !r) {
+		if (i != m->body && !r) {
 			r = md_open_copy(c, s->env);
 			if (!r)
 				r = copy_body(m, c, body_len);

@@ -9,6 +9,7 @@ void lr_init(struct line_reader *lr, char *buf, size_t cap)
 	lr->cap = cap;
 	lr->len = 0;
 	lr->overflow = false;
+	lr->complete = false;
 	buf[0] = '\0';
 }
 
@@ -17,6 +18,10 @@ enum lr_result lr_feed(struct line_reader *lr, const char *in, size_t n, size_t 
 	const char *nl = memchr(in, '\n', n);
 	size_t take = nl ? (size_t)(nl - in) : n;
 
+	if (lr->complete) {
+		lr->len = 0;
+		lr->complete = false;
+	}
 	*used_r = nl ? take + 1 : n;
 	if (!lr->overflow) {
 		if (lr->len + take < lr->cap) {
@@ -37,5 +42,6 @@ enum lr_result lr_feed(struct line_reader *lr, const char *in, size_t n, size_t 
 	if (lr->len > 0 && lr->buf[lr->len - 1] == '\r')
 		lr->len--;
 	lr->buf[lr->len] = '\0';
+	lr->complete = true;
 	return LR_LINE;
 }

@@ -18,6 +18,7 @@ struct line_reader {
 	size_t cap;		/* buffer size; the longest line is cap - 1 octets */
 	size_t len;
 	bool overflow;
+	bool complete;		/* buf holds a finished line: the next feed starts anew */
 };
 
 enum lr_result {

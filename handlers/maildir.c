@@ -27,7 +27,10 @@ void maildir_set_host(const char *host)
 	host_part[o] = '\0';
 }
 
-/* One path component from client-influenced text. */
+/* One path component from client-influenced text: no '/', no control
+ * characters, no leading dot (".", "..", hidden files).  Octets >= 0x80
+ * are kept: SMTPUTF8 addresses (RFC 6531) were checked as UTF-8 by the
+ * parser, and UTF-8 never encodes '/' or NUL inside a sequence. */
 static bool component_safe(const char *s, size_t n)
 {
 	if (n == 0 || s[0] == '.')
@@ -35,7 +38,7 @@ static bool component_safe(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '/' || c < 32 || c >= 127)
+		if (c == '/' || c < 32 || c == 127)
 			return false;
 	}
 	return true;
@@ -91,11 +94,27 @@ void maildir_template_root(const char *tmpl, char *out, size_t size)
 	out[n] = '\0';
 }
 
+static int sync_dir(const char *dir);
+
+/* mkdir, and when it created something, fsync the parent so the new entry
+ * survives a crash (a message linked into a fresh new/ must not vanish
+ * with its directory). */
 static int mkdir_one(const char *path)
 {
-	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+	char parent[PATH_MAX];
+	char *slash;
+
+	if (mkdir(path, 0700) != 0)
+		return errno == EEXIST ? 0 : -errno;
+	snprintf(parent, sizeof(parent), "%s", path);
+	slash = strrchr(parent, '/');
+	if (!slash)
 		return 0;
-	return -errno;
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return sync_dir(parent);
 }
 
 int maildir_ensure(const char *root, const char *dir)
@@ -238,7 +257,12 @@ int mdfile_unpublish(struct mdfile *f)
 		return 0;
 	snprintf(to, sizeof(to), "%s/new/%s", f->dir, f->final);
 	f->linked = false;
-	return unlink(to) == 0 ? 0 : -errno;
+	if (unlink(to) != 0)
+		return -errno;
+	/* make the withdrawal durable too, or a crash could resurrect a
+	 * copy the client was told to send again */
+	snprintf(to, sizeof(to), "%s/new", f->dir);
+	return sync_dir(to);
 }
 
 void mdfile_abort(struct mdfile *f)

@@ -16,7 +16,8 @@
 /* Expand the mailboxes template for @address ("local@domain", already
  * lower-case, no +tag): %d domain, %n local part, %u address, %% '%'.
  * Every expansion is checked so that no path can leave the template's
- * directory: empty, "/", leading ".", "..", control or 8-bit bytes refused.
+ * directory: empty, "/", leading ".", "..", control characters refused
+ * (UTF-8 from SMTPUTF8 addresses is kept).
  * Returns 0, -EINVAL (unsafe) or -ENAMETOOLONG. */
 int maildir_expand(const char *tmpl, const char *address, char *out, size_t size);
 

@@ -14,7 +14,11 @@
 bool target_set_add(struct target_set *set, const char *addr, bool local)
 {
 	for (size_t i = 0; i < set->n; i++)
-		if (set->v[i].local == local && strcasecmp(set->v[i].addr, addr) == 0)
+		/* RFC 5321 §2.4: only the destination may fold a local
+		 * part's case; a remote one is compared exactly (its domain
+		 * is already lower case). */
+		if (set->v[i].local == local
+		    && (local ? strcasecmp(set->v[i].addr, addr) : strcmp(set->v[i].addr, addr)) == 0)
 			return true;
 	if (set->n >= ALIAS_MAX_TARGETS)
 		return false;
@@ -85,12 +89,12 @@ static bool add_user(struct expansion *x, const char *name)
 {
 	int rc = userdb_find(x->cfg->users, name, NULL, 0);
 
-	if (rc == 0) {
+	if (rc > 0) {
 		if (!target_set_add(x->out, name, true))
 			x->full = true;
 		return true;
 	}
-	if (rc != -ENOENT)
+	if (rc < 0)
 		x->tempfail = true;
 	return false;
 }
@@ -109,17 +113,8 @@ static bool expand(struct expansion *x, const char *name, const char *targets)
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct mailbox t;
 		char text[ADDR_TEXT_MAX];
-		size_t len;
 
-		while (isspace((unsigned char)*tok))
-			tok++;
-		len = strlen(tok);
-		while (len && isspace((unsigned char)tok[len - 1]))
-			tok[--len] = '\0';
-		if (len >= 2 && tok[0] == '<' && tok[len - 1] == '>') {
-			tok[len - 1] = '\0';
-			tok++;
-		}
+		tok = aliases_target_trim(tok);
 		if (!*tok || address_parse_mailbox(tok, &t) != ADDR_OK)
 			continue;	/* reported by --check */
 		if (!config_is_local_domain(x->cfg, t.domain)) {

@@ -29,6 +29,7 @@ const struct reply reply_table[RP__COUNT] = {
 	RP(RP_UNKNOWN_CMD, 500, "5.5.1", "Command unrecognized"),
 	RP(RP_NOT_IMPLEMENTED, 502, "5.5.1", "Command not implemented"),
 	RP(RP_LINE_TOO_LONG, 500, "5.5.2", "Line too long"),
+	RP(RP_NUL_IN_COMMAND, 500, "5.5.2", "NUL character in command line"),
 	RP(RP_TIMEOUT, 421, "4.4.2", "Timeout exceeded, closing connection"),
 	RP(RP_TOO_MANY_ERRORS, 421, "4.7.0", "Too many errors, closing connection"),
 	RP(RP_VRFY, 252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"),

@@ -116,6 +116,7 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 	}
 	if (check) {
 		dc.to_stderr = true;
+		config_check_deep(true);
 		rc = config_load(file, true, diag, &dc, &cfg);
 		if (rc == 0 && name && !config_listener(cfg, proto, name, why, sizeof(why))) {
 			fprintf(stderr, "%s: %s\n", file, why);
@@ -145,6 +146,10 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 	conn_init(&conn, 0, 1, (int)(lst->timeout > 2000000 ? 2000000000 : lst->timeout * 1000));
 	session_init(&s, cfg, lst, &conn, &peer);
 	log_set_session(s.id);
+	/* The units run lmtpd as the mail store's owner: as root it would
+	 * write maildirs with root's rights (lmtpd(8)). */
+	if (proto == PROTO_LMTP && geteuid() == 0)
+		log_msg(LOG_WARNING, "running as root; run lmtpd as the mail store's user");
 	session_run(&s);
 	session_finish(&s);
 	config_free(cfg);

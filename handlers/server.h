@@ -8,7 +8,6 @@
 
 /* sysexits(3), as documented in smtpd(8) */
 #define EXIT_USAGE 64
-#define EXIT_TEMPFAIL 75
 #define EXIT_CONFIG 78
 
 /* main() of smtpd (PROTO_SMTP) and lmtpd (PROTO_LMTP). */

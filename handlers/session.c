@@ -24,7 +24,10 @@
 #include "chain.h"
 #include "data.h"
 #include "linereader.h"
+#include "lmtp-client.h"
 #include "log.h"
+#include "maildir.h"
+#include "sasl.h"
 #include "sink.h"
 #include "tls.h"
 
@@ -166,12 +169,16 @@ bool session_offers_starttls(const struct session *s)
 	return s->lst->tls.start_tls && !s->tls_active && tls_supported();
 }
 
+/* authRequired (James): true offers AUTH to clients outside
+ * authorizedAddresses, announce to everyone, false never.  Never before
+ * TLS on a listener that offers STARTTLS (RFC 4954 §4, conformance A2). */
 bool session_offers_auth(const struct session *s)
 {
-	/* SMTP AUTH is not built yet: nothing is offered, so relaying needs
-	 * an authorized address (550 5.7.1 otherwise). */
-	(void)s;
-	return false;
+	if (s->proto != PROTO_SMTP || s->lst->auth == AUTH_FALSE || s->auth_user[0])
+		return false;
+	if (s->lst->tls.start_tls && !s->tls_active)
+		return false;
+	return s->lst->auth == AUTH_ANNOUNCE || !s->trusted;
 }
 
 static const char *proto_name(const struct session *s)
@@ -298,6 +305,43 @@ static enum reply_id path_error(enum addr_result r, bool sender)
 	}
 }
 
+static bool load_aliases(struct session *s)
+{
+	int r;
+
+	if (s->aliases_loaded)
+		return true;
+	r = aliases_load(s->cfg->aliases, &s->aliases, NULL, NULL);
+	if (r < 0) {
+		log_msg(LOG_ERR, "cannot read aliases %s: %s", s->cfg->aliases, strerror(-r));
+		return false;
+	}
+	s->aliases_loaded = true;
+	return true;
+}
+
+/* verifyIdentity (James): an authenticated client sends as itself — its
+ * own address in any case, with any +tag — or as an alias whose expansion
+ * includes it. */
+static bool sender_owned(struct session *s, const struct mailbox *from)
+{
+	char name[ADDR_TEXT_MAX];
+	struct target_set set = { 0 };
+	bool owned = false;
+
+	if (!policy_lookup_name(from, true, name, sizeof(name)))
+		return false;
+	if (strcasecmp(name, s->auth_user) == 0)
+		return true;
+	if (from->literal || !config_is_local_domain(s->cfg, from->domain) || !load_aliases(s))
+		return false;
+	if (policy_resolve(s->cfg, &s->aliases, from, &set) == RESOLVE_OK)
+		for (size_t i = 0; i < set.n && !owned; i++)
+			owned = set.v[i].local && strcasecmp(set.v[i].addr, s->auth_user) == 0;
+	target_set_free(&set);
+	return owned;
+}
+
 static enum reply_id cmd_mail(struct session *s, char *arg)
 {
 	struct transaction *t = &s->txn;
@@ -328,7 +372,7 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 				return RP_PARAM_BAD;
 			errno = 0;
 			size = strtoull(value, &end, 10);
-			if (*end || errno)
+			if (*end || (errno && errno != ERANGE))	/* ULLONG_MAX: over any limit */
 				return RP_PARAM_BAD;
 			if (s->lst->max_kb > 0 && size > (unsigned long long)s->lst->max_kb * 1024)
 				return RP_SIZE_EXCEEDED;
@@ -342,12 +386,22 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 				return RP_PARAM_BAD;
 		} else if (strcmp(key, "SMTPUTF8") == 0 && !has_value) {
 			utf8 = true;	/* RFC 6531 §3.4 */
+		} else if (strcmp(key, "AUTH") == 0 && has_value && s->lst->auth != AUTH_FALSE) {
+			/* RFC 4954 §5: accepted; we trust only our own AUTH */
 		} else {
 			return RP_PARAM_UNKNOWN;
 		}
 	}
 	if (t->from.utf8 && !utf8)
 		return RP_UTF8_REQUIRED;
+	if (s->auth_user[0] && s->lst->verify_identity && !t->from.null && !sender_owned(s, &t->from)) {
+		char text[ADDR_TEXT_MAX], esc[ADDR_TEXT_MAX * 2];
+
+		mailbox_format(&t->from, text, sizeof(text));
+		log_escape(text, strlen(text), esc, sizeof(esc));
+		log_msg(LOG_WARNING, "user %s may not send as <%s>", s->auth_user, esc);
+		return RP_SENDER_NOT_OWNED;
+	}
 	if ((r = run_hooks(s, HOOK_MAIL, &t->from)) != RP_NONE)
 		return r;
 	t->smtputf8 = utf8;
@@ -361,19 +415,24 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 	return RP_MAIL_OK;
 }
 
-static bool load_aliases(struct session *s)
+/* Every local target must have a maildir path we can make: refuse now
+ * rather than accept and fail at the end of DATA. */
+static enum reply_id mailboxes_storable(struct session *s)
 {
-	int r;
+	char path[PATH_MAX];
 
-	if (s->aliases_loaded)
-		return true;
-	r = aliases_load(s->cfg->aliases, &s->aliases, NULL, NULL);
-	if (r < 0) {
-		log_msg(LOG_ERR, "cannot read aliases %s: %s", s->cfg->aliases, strerror(-r));
-		return false;
+	for (size_t i = 0; i < s->pending.n; i++) {
+		if (!s->pending.v[i].local)
+			continue;
+		if (maildir_expand(s->cfg->mailboxes, s->pending.v[i].addr, path, sizeof(path)) < 0) {
+			char esc[ADDR_TEXT_MAX * 2];
+
+			log_escape(s->pending.v[i].addr, strlen(s->pending.v[i].addr), esc, sizeof(esc));
+			log_msg(LOG_ERR, "no safe maildir path for %s under %s", esc, s->cfg->mailboxes);
+			return RP_UNKNOWN_USER;
+		}
 	}
-	s->aliases_loaded = true;
-	return true;
+	return RP_NONE;
 }
 
 enum reply_id session_valid_rcpt(struct session *s, const struct mailbox *to)
@@ -386,7 +445,7 @@ enum reply_id session_valid_rcpt(struct session *s, const struct mailbox *to)
 			return RP_STORAGE_FAIL;
 		switch (policy_resolve(s->cfg, &s->aliases, to, &s->pending)) {
 		case RESOLVE_OK:
-			return RP_NONE;
+			return mailboxes_storable(s);
 		case RESOLVE_TEMPFAIL:
 			log_msg(LOG_ERR, "cannot read users file %s", s->cfg->users ? s->cfg->users : "(none)");
 			return RP_STORAGE_FAIL;
@@ -536,9 +595,18 @@ static void reply_all(struct session *s, enum reply_id id)
 		session_reply(s, id);
 }
 
+/* Local mail: smtpd hands it to the LMTP server when `lmtp` is set.  lmtpd
+ * reads the same file and is that server, so it always writes maildirs. */
+static const struct sink_ops *local_sink(const struct session *s)
+{
+	return s->proto == PROTO_SMTP && s->cfg->lmtp ? &lmtp_sink_ops : &maildir_sink_ops;
+}
+
 static enum reply_id cmd_data(struct session *s, char *arg)
 {
-	static const struct sink_ops *const all_sinks[] = { &maildir_sink_ops, &spool_sink_ops };
+	/* Committed in this order: the LMTP handoff, which cannot be
+	 * withdrawn, comes last. */
+	const struct sink_ops *const all_sinks[] = { &spool_sink_ops, local_sink(s) };
 	struct sink sinks[2];
 	size_t nsinks = 0;
 	struct conn *c = s->conn;
@@ -557,6 +625,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 	env = (struct envelope){
 		.id = msgid, .sender = s->txn.from_text, .mail_params = s->txn.params,
 		.targets = &s->txn.targets, .received = received, .helo = s->helo,
+		.local_name = s->lst->hello_name, .per_target = s->proto == PROTO_LMTP,
 	};
 	status = calloc(s->txn.targets.n + 1, sizeof(*status));
 	if (!status)
@@ -582,6 +651,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 	}
 	session_reply(s, RP_DATA_GO);
 	data_init(&d, (uint64_t)s->lst->max_kb * 1024);
+	conn_set_deadline(c);
 	while (dr == DATA_MORE) {
 		size_t olen, used;
 
@@ -592,11 +662,15 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 					session_reply(s, RP_TIMEOUT);
 				log_msg(LOG_INFO, "message id=%s: %s during DATA from [%s], nothing stored", msgid,
 					r == 0 ? "connection lost" : strerror(-r), s->peer_text);
+				log_message(s, msgid, d.size, r == -ETIMEDOUT ? "timeout" : "connection lost");
 				s->state = ST_CLOSING;
 				break;
 			}
 		}
 		dr = data_feed(&d, c->in + c->in_pos, c->in_len - c->in_pos, out, &olen, &used);
+		/* the deadline is per line: a message may take long, a line not */
+		if (memchr(c->in + c->in_pos, '\n', used))
+			conn_set_deadline(c);
 		c->in_pos += used;
 		for (size_t i = 0; i < nsinks && olen; i++)
 			if (!sinks[i].error)
@@ -619,7 +693,9 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 		verdict = run_hooks(s, HOOK_DATA_END, NULL);
 	}
 	if (s->state != ST_CLOSING && verdict == RP_NONE) {
-		for (size_t i = 0; i < nsinks; i++) {
+		/* SMTP is all or nothing: after a failure the later sinks
+		 * are not committed, and closing them drops their copies. */
+		for (size_t i = 0; i < nsinks && !(err && !env.per_target); i++) {
 			r = sinks[i].ops->commit(&sinks[i], status);
 			if (r && !err)
 				err = r;
@@ -631,7 +707,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 			for (size_t i = 0; i < nsinks; i++)
 				sinks[i].ops->rollback(&sinks[i]);
 			log_msg(LOG_ERR, "message id=%s: storage failed: %s", msgid, strerror(-err));
-			log_message(s, msgid, d.size, "451 not stored");
+			log_message(s, msgid, d.size, storage_full(err) ? "452 not stored" : "451 not stored");
 			session_reply(s, storage_full(err) ? RP_NO_SPACE : RP_STORAGE_FAIL);
 		} else {
 			log_message(s, msgid, d.size, "queued");
@@ -711,6 +787,9 @@ static enum reply_id cmd_starttls(struct session *s, char *arg)
 		log_msg(LOG_WARNING, "commands pipelined after STARTTLS from [%s], closing", s->peer_text);
 		return RP_STARTTLS_PIPELINED;
 	}
+	/* A key that cannot be loaded is our problem, said before 220. */
+	if (tls_prepare(s) < 0)
+		return RP_TLS_UNAVAILABLE;
 	session_reply(s, RP_STARTTLS_GO);
 	if (conn_flush(s->conn) < 0 || tls_start(s) < 0) {
 		s->state = ST_CLOSING;
@@ -723,6 +802,167 @@ static enum reply_id cmd_starttls(struct session *s, char *arg)
 	s->auth_user[0] = '\0';
 	s->state = ST_CONNECTED;
 	return RP_NONE;
+}
+
+/* Read one line into lr (s->line), bounded by lr's capacity.  Returns
+ * LR_LINE or LR_TOO_LONG, or -1 when the session ends (EOF, error,
+ * timeout: logged, and 421 sent on timeout). */
+static int read_line(struct session *s, struct line_reader *lr)
+{
+	struct conn *c = s->conn;
+	enum lr_result res = LR_NEED_MORE;
+	size_t used;
+	int r;
+
+	/* the whole line must arrive within connectionTimeout: a client
+	 * trickling one byte at a time is no less idle */
+	conn_set_deadline(c);
+	while (res == LR_NEED_MORE) {
+		if (c->in_pos < c->in_len) {
+			res = lr_feed(lr, c->in + c->in_pos, c->in_len - c->in_pos, &used);
+			c->in_pos += used;
+			continue;
+		}
+		r = conn_fill(c);
+		if (r > 0)
+			continue;
+		if (r == -ETIMEDOUT) {
+			log_msg(LOG_INFO, "timeout after %s from [%s]%s", state_name(s->state), s->peer_text,
+				c->write_error ? " (client not reading)" : "");
+			session_reply(s, RP_TIMEOUT);
+		} else if (r < 0) {
+			log_msg(LOG_INFO, "read error from [%s]: %s", s->peer_text, strerror(-r));
+		} else {
+			log_msg(LOG_INFO, "lost connection after %s from [%s]", state_name(s->state), s->peer_text);
+		}
+		s->state = ST_CLOSING;
+		return -1;
+	}
+	return (int)res;
+}
+
+/* ---- AUTH (RFC 4954) ------------------------------------------------------ */
+
+/* One SASL continuation: send "334 challenge", read the client's line
+ * (up to AUTH_LINE_MAX octets), base64-decode it into @out. */
+static enum reply_id auth_step(struct session *s, const char *challenge, char *out, size_t size, int *len_r)
+{
+	struct line_reader lr;
+	int r;
+
+	send_reply(s, 334, NULL, challenge, true);
+	lr_init(&lr, s->line, sizeof(s->line));
+	r = read_line(s, &lr);
+	if (r < 0)
+		return RP_NONE;
+	if (r == LR_TOO_LONG)
+		return RP_AUTH_LINE_TOO_LONG;
+	if (strcmp(lr.buf, "*") == 0)
+		return RP_AUTH_CANCELLED;
+	*len_r = sasl_base64_decode(lr.buf, out, size);
+	explicit_bzero(s->line, lr.len);
+	return *len_r < 0 ? RP_AUTH_BASE64 : RP_NONE;
+}
+
+static enum reply_id auth_result(struct session *s, const char *mech, const char *user, const char *pass)
+{
+	char name[ADDR_TEXT_MAX], esc[ADDR_TEXT_MAX * 2];
+	int r;
+
+	snprintf(name, sizeof(name), "%s", user);
+	for (char *p = name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	r = userdb_verify(s->cfg->users, name, pass);
+	log_escape(name, strlen(name), esc, sizeof(esc));
+	if (r == 0) {
+		snprintf(s->auth_user, sizeof(s->auth_user), "%s", name);
+		log_msg(LOG_INFO, "authenticated user=%s mechanism=%s from [%s]", esc, mech, s->peer_text);
+		return RP_AUTH_OK;
+	}
+	if (r != -EACCES) {
+		log_msg(LOG_ERR, "cannot read users file %s: %s", s->cfg->users ? s->cfg->users : "(none)", strerror(-r));
+		return RP_STORAGE_FAIL;
+	}
+	/* One stable line per failure, for fail2ban (units/fail2ban): the
+	 * client address comes before any client-supplied text. */
+	log_msg(LOG_WARNING, "authentication failed from [%s] mechanism=%s user=%s", s->peer_text, mech, esc);
+	s->auth_failures++;
+	/* Each failure waits longer (1 s, 2 s, 4 s); the third ends it. */
+	sleep(1u << (s->auth_failures - 1));
+	return s->auth_failures >= AUTH_MAX_FAILURES ? RP_AUTH_TOO_MANY : RP_AUTH_FAILED;
+}
+
+static enum reply_id auth_plain(struct session *s, const char *initial)
+{
+	char buf[3 * SASL_FIELD_MAX + 8];
+	struct sasl_plain p;
+	enum reply_id r = RP_NONE;
+	int len;
+
+	if (*initial) {
+		len = sasl_base64_decode(initial, buf, sizeof(buf));
+		if (len < 0)
+			r = RP_AUTH_BASE64;
+	} else {
+		r = auth_step(s, "", buf, sizeof(buf), &len);
+		if (r == RP_NONE && s->state == ST_CLOSING)
+			return RP_NONE;
+	}
+	if (r == RP_NONE) {
+		/* RFC 4616 §2: an authzid other than the authcid is refused */
+		if (!sasl_plain_parse(buf, (size_t)len, &p) || (p.authzid[0] && strcasecmp(p.authzid, p.authcid)))
+			r = auth_result(s, "PLAIN", p.authcid[0] ? p.authcid : "(malformed)", "");
+		else
+			r = auth_result(s, "PLAIN", p.authcid, p.passwd);
+	}
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(&p, sizeof(p));
+	return r;
+}
+
+static enum reply_id auth_login(struct session *s, const char *initial)
+{
+	char user[SASL_FIELD_MAX + 4], pass[SASL_FIELD_MAX + 4];
+	enum reply_id r = RP_NONE;
+	int len;
+
+	/* RFC 4954 allows an initial response: the user name */
+	if (*initial) {
+		if (sasl_base64_decode(initial, user, sizeof(user)) < 0)
+			return RP_AUTH_BASE64;
+	} else if ((r = auth_step(s, "VXNlcm5hbWU6", user, sizeof(user), &len)) != RP_NONE
+		   || s->state == ST_CLOSING) {
+		return r;
+	}
+	r = auth_step(s, "UGFzc3dvcmQ6", pass, sizeof(pass), &len);
+	if (r == RP_NONE && s->state != ST_CLOSING)
+		r = auth_result(s, "LOGIN", user, pass);
+	explicit_bzero(user, sizeof(user));
+	explicit_bzero(pass, sizeof(pass));
+	return r;
+}
+
+static enum reply_id cmd_auth(struct session *s, char *arg)
+{
+	char *initial = arg;
+
+	if (s->state == ST_CONNECTED)
+		return RP_NEED_HELO;	/* AUTH is an ESMTP extension */
+	if (s->auth_user[0])
+		return RP_AUTH_ALREADY;
+	if (s->state == ST_MAIL || s->state == ST_RCPT)
+		return RP_AUTH_IN_TXN;
+	while (*initial && *initial != ' ')
+		initial++;
+	if (*initial)
+		*initial++ = '\0';
+	while (*initial == ' ')
+		initial++;
+	if (strcasecmp(arg, "PLAIN") == 0)
+		return auth_plain(s, initial);
+	if (strcasecmp(arg, "LOGIN") == 0)
+		return auth_login(s, initial);
+	return *arg ? RP_AUTH_MECH : RP_ARG_SYNTAX;
 }
 
 /* ---- the command table and dispatcher ------------------------------------- */
@@ -740,6 +980,8 @@ enum {
 	P_BOTH = P_SMTP | P_LMTP,
 	F_NOARGS = 1,		/* argument is a syntax error */
 	F_TLS_GATE = 2,		/* needs TLS when tls.required */
+	F_AUTH = 4,		/* exists only when authRequired != false;
+				 * needs TLS where STARTTLS is offered */
 };
 
 struct command {
@@ -764,12 +1006,16 @@ static const struct command commands[] = {
 	{ "EXPN", P_BOTH, PH_ANY, 0, cmd_expn },
 	{ "HELP", P_BOTH, PH_ANY, 0, cmd_help },
 	{ "STARTTLS", P_BOTH, PH_ANY, F_NOARGS, cmd_starttls },
+	{ "AUTH", P_SMTP, PH_ANY, F_AUTH, cmd_auth },
 };
 
 /* The order gate: which reply a command gets in the wrong state. */
 static enum reply_id order_check(const struct session *s, const struct command *cmd)
 {
-	bool greeted = s->state != ST_CONNECTED || !s->lst->helo_enforce;
+	/* After STARTTLS the client must EHLO again whatever the
+	 * enforcement setting (RFC 3207 §4.2; conformance L3). */
+	bool after_starttls = s->tls_active && s->lst->tls.start_tls;
+	bool greeted = s->state != ST_CONNECTED || (!s->lst->helo_enforce && !after_starttls);
 
 	switch (cmd->phase) {
 	case PH_ANY:
@@ -824,14 +1070,19 @@ static void dispatch(struct session *s, char *line)
 			cmd = &commands[i];
 			break;
 		}
-	if (!cmd) {
+	if (!cmd || ((cmd->flags & F_AUTH) && s->lst->auth == AUTH_FALSE)) {
 		r = RP_UNKNOWN_CMD;
 	} else if (!(cmd->protos & (1u << s->proto))) {
-		r = s->proto == PROTO_LMTP ? RP_LMTP_NO_HELO : RP_UNKNOWN_CMD;
+		/* RFC 2033 §4.1: HELO/EHLO are not LMTP; anything else
+		 * SMTP-only (AUTH) is simply unknown there. */
+		r = s->proto == PROTO_LMTP && (cmd->fn == cmd_helo || cmd->fn == cmd_ehlo)
+			? RP_LMTP_NO_HELO : RP_UNKNOWN_CMD;
 	} else if ((r = order_check(s, cmd)) != RP_NONE) {
 		;
 	} else if ((cmd->flags & F_TLS_GATE) && s->lst->tls.required && !s->tls_active) {
 		r = RP_TLS_REQUIRED;
+	} else if ((cmd->flags & F_AUTH) && s->lst->tls.start_tls && !s->tls_active) {
+		r = RP_AUTH_NEEDS_TLS;	/* conformance A2 */
 	} else if ((cmd->flags & F_NOARGS) && *arg) {
 		r = RP_ARG_SYNTAX;
 	} else {
@@ -840,7 +1091,10 @@ static void dispatch(struct session *s, char *line)
 	if (r == RP_NONE)
 		return;
 	session_reply(s, r);
-	if (reply_get(r)->code >= 400 && s->state != ST_CLOSING && ++s->errors >= ERROR_BUDGET) {
+	/* 452 4.5.3 is flow control, not a client error (RFC 5321
+	 * §4.5.3.1.10): the client sends the rest in another transaction. */
+	if (reply_get(r)->code >= 400 && r != RP_TOO_MANY_RCPTS && s->state != ST_CLOSING
+	    && ++s->errors >= ERROR_BUDGET) {
 		log_msg(LOG_WARNING, "too many errors from [%s], closing", s->peer_text);
 		session_reply(s, RP_TOO_MANY_ERRORS);
 	}
@@ -857,48 +1111,34 @@ static void greet(struct session *s)
 				   s->proto == PROTO_LMTP ? "LMTP" : "ESMTP");
 }
 
+/* RFC 5321 §4.5.3.1.4 for commands; RFC 4954 §4 lets AUTH lines reach
+ * AUTH_LINE_MAX, so the reader's buffer is that large and the shorter
+ * limit is applied to every other verb. */
+static bool line_too_long(const struct line_reader *lr)
+{
+	return lr->len > COMMAND_LINE_MAX - 2 && !has_prefix(lr->buf, "AUTH ");
+}
+
 void session_run(struct session *s)
 {
 	struct line_reader lr;
 	struct conn *c = s->conn;
 
 	log_msg(LOG_INFO, "connect from [%s]%s", s->peer_text, s->trusted ? " (authorized)" : "");
-	if (s->lst->tls.socket_tls && tls_start(s) < 0) {
-		conn_flush(c);
-		return;
-	}
-	greet(s);
-	lr_init(&lr, s->line, COMMAND_LINE_MAX);
+	/* RFC 8314 §3.3: TLS from the first byte, then the greeting */
+	if (s->lst->tls.socket_tls && tls_start(s) < 0)
+		s->state = ST_CLOSING;
+	else
+		greet(s);
 	while (s->state != ST_CLOSING) {
-		enum lr_result res = LR_NEED_MORE;
-		size_t used;
+		int res;
 
-		while (res == LR_NEED_MORE) {
-			int r;
-
-			if (c->in_pos < c->in_len) {
-				res = lr_feed(&lr, c->in + c->in_pos, c->in_len - c->in_pos, &used);
-				c->in_pos += used;
-				continue;
-			}
-			r = conn_fill(c);
-			if (r > 0)
-				continue;
-			if (r == -ETIMEDOUT) {
-				log_msg(LOG_INFO, "timeout after %s from [%s]", state_name(s->state), s->peer_text);
-				session_reply(s, RP_TIMEOUT);
-			} else if (r < 0) {
-				log_msg(LOG_INFO, "read error from [%s]: %s", s->peer_text, strerror(-r));
-			} else {
-				log_msg(LOG_INFO, "lost connection after %s from [%s]", state_name(s->state), s->peer_text);
-			}
-			s->state = ST_CLOSING;
-			break;
-		}
-		if (s->state == ST_CLOSING)
+		lr_init(&lr, s->line, sizeof(s->line));
+		res = read_line(s, &lr);
+		if (res < 0)
 			break;
 		s->commands++;
-		if (res == LR_TOO_LONG) {
+		if (res == LR_TOO_LONG || line_too_long(&lr)) {
 			session_reply(s, RP_LINE_TOO_LONG);
 			if (++s->errors >= ERROR_BUDGET)
 				session_reply(s, RP_TOO_MANY_ERRORS);
@@ -911,8 +1151,21 @@ void session_run(struct session *s)
 			log_msg(LOG_WARNING, "foreign protocol from [%s]: \"%s\", closing", s->peer_text, esc);
 			break;
 		}
+		if (memchr(lr.buf, '\0', lr.len)) {
+			/* a NUL would cut the line short for us but not for a
+			 * filter in front of us: refuse the whole line */
+			session_reply(s, RP_NUL_IN_COMMAND);
+			if (++s->errors >= ERROR_BUDGET)
+				session_reply(s, RP_TOO_MANY_ERRORS);
+			continue;
+		}
+		/* trailing white space is a common client slip (RFC 5321
+		 * §4.1.1 has none); it must not turn "EHLO name " into 501 */
+		while (lr.len > 0 && (lr.buf[lr.len - 1] == ' ' || lr.buf[lr.len - 1] == '\t'))
+			lr.buf[--lr.len] = '\0';
 		dispatch(s, lr.buf);
-		lr_init(&lr, s->line, COMMAND_LINE_MAX);
+		/* the line may have held a password (AUTH PLAIN initial response) */
+		explicit_bzero(s->line, lr.len);
 	}
 	conn_flush(c);
 	log_msg(LOG_INFO, "disconnect from [%s] commands=%u errors=%u", s->peer_text, s->commands, s->errors);

@@ -26,6 +26,8 @@
 #define AUTH_LINE_MAX 12288
 /* Conformance S15 */
 #define ERROR_BUDGET 10
+/* Conformance A3: the third failed AUTH closes the connection. */
+#define AUTH_MAX_FAILURES 3
 
 enum state {
 	ST_CONNECTED,		/* greeting sent, no HELO yet */
@@ -71,6 +73,7 @@ struct session {
 	char tls_info[128];		/* "TLS1.3 ..." for Received */
 	char auth_user[ADDR_TEXT_MAX];	/* "" unless authenticated */
 	unsigned errors;
+	unsigned auth_failures;
 	unsigned commands;
 	char id[16];			/* connection id, in every log line */
 	unsigned ntxn;

@@ -22,6 +22,12 @@ struct envelope {
 	const struct target_set *targets;
 	const char *received;		/* our Received: field, CRLF-terminated */
 	const char *helo;		/* for sinks that talk SMTP/LMTP onward */
+	const char *local_name;		/* our helloName: LHLO to an LMTP server */
+	/* LMTP (RFC 2033 §4.2): one target's failure is its own, so open()
+	 * fails only when no target can be stored.  SMTP (false): the
+	 * message is all or nothing, so a sink may fail at open() as soon
+	 * as one of its targets cannot be stored, before 354. */
+	bool per_target;
 };
 
 struct sink;
@@ -60,5 +66,6 @@ extern const struct sink_ops spool_sink_ops;
 
 /* Sinks read their settings from here (set once per process). */
 void sink_configure(const struct config *cfg);
+const struct config *sink_config(void);
 
 #endif

@@ -1,0 +1,1066 @@
+/* james.c — see james.h.  libxml2 builds the tree (with line numbers for
+ * the warnings); the walk below maps James' elements to smtpd.conf keys.
+ * Element names compare case-insensitively: James versions spell the same
+ * option connectionTimeout and connectiontimeout. */
+#include "james.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "address.h"
+#include "chain.h"
+
+#define MAX_BIND 16
+#define NAME_LEN 64
+#define TLS_DIR "/etc/smtpd/tls"
+/* A connectionTimeout this large is James 2's milliseconds, not seconds. */
+#define TIMEOUT_MS_THRESHOLD 10000
+
+/* The handler { } keys, in the order of the contract. */
+enum hkey {
+	H_HELLO, H_AUTODETECT, H_TIMEOUT, H_LIMIT, H_LIMIT_IP, H_AUTH,
+	H_AUTHORIZED, H_VERIFY, H_MAXSIZE, H_HELO_ENF, H_BRACKETS, H_GREETING,
+	H__COUNT
+};
+
+static const char *const hkey_name[H__COUNT] = {
+	[H_HELLO] = "helloName", [H_AUTODETECT] = "helloNameAutodetect",
+	[H_TIMEOUT] = "connectionTimeout", [H_LIMIT] = "connectionLimit",
+	[H_LIMIT_IP] = "connectionLimitPerIP", [H_AUTH] = "authRequired",
+	[H_AUTHORIZED] = "authorizedAddresses", [H_VERIFY] = "verifyIdentity",
+	[H_MAXSIZE] = "maxmessagesize", [H_HELO_ENF] = "heloEhloEnforcement",
+	[H_BRACKETS] = "addressBracketsEnforcement", [H_GREETING] = "smtpGreeting",
+};
+
+/* One <smtpserver> or <lmtpserver> being translated. */
+struct xl {
+	bool lmtp;
+	const char *file;
+	long line;
+	char name[NAME_LEN];
+	bool enabled;
+	char *bind_raw[MAX_BIND];
+	size_t nbind_raw;
+	long port;		/* James 2 <port>, 0 = none */
+	long backlog;		/* -1 = not set */
+	bool tls_set, socket_tls, start_tls, keystore;
+	char *certs, *key, *secret;
+	char *hval[H__COUNT];	/* rendered values, NULL = not set */
+	char *chain;		/* handler "X" { } lines */
+	size_t chainlen;
+	FILE *chainf;
+};
+
+struct tr {
+	FILE *err;
+	const char *file;	/* the file being walked */
+	bool found;		/* it held something we translate */
+	char **domains;
+	size_t ndomains;
+	bool domainlist_seen;
+	struct xl **ls;		/* each apart: a memstream holds &chain */
+	size_t nls;
+};
+
+/* ---- diagnostics ---------------------------------------------------------- */
+
+static void __attribute__((format(printf, 4, 5)))
+diag(struct tr *t, xmlNodePtr n, const char *level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (n)
+		fprintf(t->err, "%s:%ld: %s: ", t->file, xmlGetLineNo(n), level);
+	else
+		fprintf(t->err, "%s: %s: ", t->file, level);
+	va_start(ap, fmt);
+	vfprintf(t->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', t->err);
+}
+
+#define warn(t, n, ...) diag(t, n, "warning", __VA_ARGS__)
+#define note(t, n, ...) diag(t, n, "note", __VA_ARGS__)
+
+#if LIBXML_VERSION >= 21200
+static void xml_error(void *ctx, const xmlError *e)
+#else
+static void xml_error(void *ctx, xmlErrorPtr e)
+#endif
+{
+	struct tr *t = ctx;
+	size_t len = e->message ? strlen(e->message) : 0;
+
+	while (len > 0 && (e->message[len - 1] == '\n' || e->message[len - 1] == ' '))
+		len--;
+	fprintf(t->err, "%s:%d: %s: %.*s\n", e->file ? e->file : t->file, e->line,
+		e->level >= XML_ERR_ERROR ? "error" : "warning", (int)len,
+		e->message ? e->message : "XML error");
+}
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static const xmlChar *xs(const char *s)
+{
+	return (const xmlChar *)s;
+}
+
+static bool is(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && xmlStrcasecmp(n->name, xs(name)) == 0;
+}
+
+static const char *ename(xmlNodePtr n)
+{
+	return (const char *)n->name;
+}
+
+/* The element's text, trimmed; "" when empty.  Caller frees. */
+static char *text_of(xmlNodePtr n)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	const char *s = c ? (const char *)c : "";
+	size_t len;
+	char *r;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	len = strlen(s);
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		len--;
+	r = strndup(s, len);
+	xmlFree(c);
+	if (!r)
+		abort();
+	return r;
+}
+
+/* Attribute @name, or NULL.  Caller frees. */
+static char *attr_of(xmlNodePtr n, const char *name)
+{
+	xmlChar *c = xmlGetProp(n, xs(name));
+	char *r = c ? strdup((const char *)c) : NULL;
+
+	xmlFree(c);
+	return r;
+}
+
+/* Commons Configuration's booleans. */
+static int parse_bool(const char *s, bool *v)
+{
+	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*v = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*v = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_long(const char *s, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return errno || end == s || *end || *v < 0 ? -EINVAL : 0;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *r = strdup(s);
+
+	if (!r)
+		abort();
+	return r;
+}
+
+static char *__attribute__((format(printf, 1, 2))) xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *r;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&r, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	return r;
+}
+
+/* @s as a libconfuse string; NULL when it holds control characters. */
+static char *quote(const char *s)
+{
+	size_t n = 3;
+	char *r, *p;
+
+	for (const char *q = s; *q; q++) {
+		if ((unsigned char)*q < 32 || *q == 127)
+			return NULL;
+		n += *q == '"' || *q == '\\' ? 2 : 1;
+	}
+	r = p = malloc(n);
+	if (!r)
+		abort();
+	*p++ = '"';
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	*p++ = '"';
+	*p = '\0';
+	return r;
+}
+
+static void set_hval(struct xl *l, enum hkey k, char *v)
+{
+	free(l->hval[k]);
+	l->hval[k] = v;
+}
+
+/* Element text as a boolean into @k; a bad value is reported. */
+static void opt_bool(struct tr *t, struct xl *l, xmlNodePtr n, enum hkey k)
+{
+	char *v = text_of(n);
+	bool b;
+
+	if (parse_bool(v, &b) < 0)
+		warn(t, n, "<%s>%s</%s> is not true or false; not carried over", ename(n), v, ename(n));
+	else
+		set_hval(l, k, xstrdup(b ? "true" : "false"));
+	free(v);
+}
+
+static bool opt_long(struct tr *t, xmlNodePtr n, long *v_r)
+{
+	char *v = text_of(n);
+	int rc = parse_long(v, v_r);
+
+	if (rc < 0)
+		warn(t, n, "<%s>%s</%s> is not a non-negative number; not carried over", ename(n), v, ename(n));
+	free(v);
+	return rc == 0;
+}
+
+/* ---- one listener ----------------------------------------------------------- */
+
+/* James' core command handlers: the engine implements them, so they are
+ * dropped without a word. */
+static bool core_handler(const char *cls)
+{
+	static const char *const core[] = {
+		"CoreCmdHandlerLoader", "CommandDispatcher", "WelcomeMessageHandler",
+		"HeloCmdHandler", "EhloCmdHandler", "LhloCmdHandler", "AuthCmdHandler",
+		"MailCmdHandler", "RcptCmdHandler", "DataCmdHandler", "RsetCmdHandler",
+		"QuitCmdHandler", "NoopCmdHandler", "HelpCmdHandler", "VrfyCmdHandler",
+		"ExpnCmdHandler", "StartTlsCmdHandler", "UnknownCmdHandler",
+		"SendMailHandler", "DataLineFilter", "DataLineJamesMessageHookHandler",
+		"DataLineLMTPHandler", "DataLineMessageHookHandler",
+		"AddDefaultAttributesMessageHook", "ReceivedDataLineFilter",
+		"PostmasterAbuseRcptHook", "AuthRequiredToRelayRcptHook",
+		"SenderAuthIdentifyVerificationRcptHook", "MailboxDeliverToRecipientHandler",
+		"SMTPCommandDispatcherLineHandler", "LMTPCommandDispatcherLineHandler",
+	};
+
+	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++)
+		if (strcmp(cls, core[i]) == 0)
+			return true;
+	return false;
+}
+
+static void chain_handler(struct tr *t, struct xl *l, xmlNodePtr h)
+{
+	char *cls = attr_of(h, "class");
+	const char *shortname;
+	const struct handler_def *def;
+
+	if (!cls || !*cls) {
+		warn(t, h, "<handler> without a class attribute; ignored");
+		free(cls);
+		return;
+	}
+	shortname = strrchr(cls, '.') ? strrchr(cls, '.') + 1 : cls;
+	if (core_handler(shortname))
+		goto out;
+	if (strcmp(shortname, "JMXHandlersLoader") == 0) {
+		warn(t, h, "%s: JMX statistics have no equivalent; each session is logged to the journal or syslog instead", cls);
+		goto out;
+	}
+	def = chain_lookup(shortname);
+	if (!def) {
+		warn(t, h, "handler %s has no equivalent here (known: %s); dropped", cls, chain_names());
+		goto out;
+	}
+	if (!l->chainf) {
+		l->chainf = open_memstream(&l->chain, &l->chainlen);
+		if (!l->chainf)
+			abort();
+	}
+	fprintf(l->chainf, "      handler \"%s\" {", def->name);
+	for (xmlNodePtr c = h->children; c; c = c->next) {
+		long v;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (is(c, "maxRcpt") && (def->options & HOPT_MAX_RCPT)) {
+			/* James: 0 = no limit, which is the handler without the option */
+			if (opt_long(t, c, &v) && v > 0)
+				fprintf(l->chainf, " maxRcpt = %ld", v);
+		} else {
+			warn(t, c, "%s option <%s> is not carried over", def->name, ename(c));
+		}
+	}
+	fprintf(l->chainf, " }\n");
+out:
+	free(cls);
+}
+
+/* "file://conf/x.pem" -> a path smtpd can open: absolute paths are kept,
+ * relative ones (James' home) become TLS_DIR/basename. */
+static char *pem_path(struct tr *t, xmlNodePtr n, const char *v)
+{
+	const char *p = v;
+	const char *base;
+
+	if (strncmp(p, "file://", 7) == 0)
+		p += 7;
+	else if (strncmp(p, "file:", 5) == 0)
+		p += 5;
+	if (p[0] == '/')
+		return xstrdup(p);
+	base = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+	if (strncmp(base, "classpath:", 10) == 0)
+		base += 10;
+	warn(t, n, "<%s> %s is relative to James' home; written as %s/%s: copy the file there",
+	     ename(n), v, TLS_DIR, base);
+	return xasprintf("%s/%s", TLS_DIR, base);
+}
+
+static void tls_element(struct tr *t, struct xl *l, xmlNodePtr n)
+{
+	static const char *const attrs[] = { "socketTLS", "startTLS" };
+	bool *vals[] = { &l->socket_tls, &l->start_tls };
+
+	l->tls_set = true;
+	for (size_t i = 0; i < 2; i++) {
+		char *a = attr_of(n, attrs[i]);
+
+		if (a && parse_bool(a, vals[i]) < 0)
+			warn(t, n, "tls %s=\"%s\" is not true or false; taken as false", attrs[i], a);
+		free(a);
+	}
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		char *v;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		v = text_of(c);
+		if (is(c, "keystore")) {
+			const char *ks = strncmp(v, "file://", 7) == 0 ? v + 7 : v;
+
+			l->keystore = true;
+			warn(t, c, "keystore %s is a Java keystore, which smtpd cannot read; export the chain and key as PEM files:", v);
+			note(t, c, "  keytool -importkeystore -srckeystore %s -destkeystore smtpd.p12 -deststoretype PKCS12", ks);
+			note(t, c, "  openssl pkcs12 -in smtpd.p12 -nokeys -out %s/fullchain.pem", TLS_DIR);
+			note(t, c, "  openssl pkcs12 -in smtpd.p12 -nocerts -nodes -out %s/privkey.pem", TLS_DIR);
+			note(t, c, "  chmod 600 %s/privkey.pem && rm smtpd.p12", TLS_DIR);
+		} else if (is(c, "privateKey")) {
+			free(l->key);
+			l->key = pem_path(t, c, v);
+		} else if (is(c, "certificates")) {
+			free(l->certs);
+			l->certs = pem_path(t, c, v);
+		} else if (is(c, "secret")) {
+			free(l->secret);
+			l->secret = xstrdup(v);
+		} else if (is(c, "provider") || is(c, "algorithm") || is(c, "keystoreType")) {
+			/* parts of the keystore, reported with it */
+		} else if (is(c, "enabledCipherSuites") || is(c, "enabledProtocols")) {
+			warn(t, c, "<%s> is not carried over: write a GnuTLS priority string in tls { priority = \"...\" }", ename(c));
+		} else {
+			warn(t, c, "tls <%s> is not carried over", ename(c));
+		}
+		free(v);
+	}
+}
+
+static void hello_name(struct tr *t, struct xl *l, xmlNodePtr n)
+{
+	char *a = attr_of(n, "autodetect");
+	char *v = text_of(n);
+	bool autodetect = true;	/* James' default */
+	char *q;
+
+	if (a && parse_bool(a, &autodetect) < 0) {
+		warn(t, n, "helloName autodetect=\"%s\" is not true or false; taken as true", a);
+		autodetect = true;
+	}
+	if (autodetect) {
+		set_hval(l, H_AUTODETECT, xstrdup("true"));
+		if (*v && !a)
+			warn(t, n, "helloName has no autodetect=\"false\": James announced the host's name, not '%s'; "
+			     "translated as helloNameAutodetect = true", v);
+	} else if (!*v || !domain_valid(v, strlen(v), DOM_LITERAL) || !(q = quote(v))) {
+		warn(t, n, "helloName '%s' is not a domain name; the host's name is used", v);
+		set_hval(l, H_AUTODETECT, xstrdup("true"));
+	} else {
+		set_hval(l, H_AUTODETECT, xstrdup("false"));
+		set_hval(l, H_HELLO, q);
+	}
+	free(a);
+	free(v);
+}
+
+static void timeout(struct tr *t, struct xl *l, xmlNodePtr n)
+{
+	long v;
+
+	if (!opt_long(t, n, &v))
+		return;
+	if (v >= TIMEOUT_MS_THRESHOLD) {
+		warn(t, n, "<%s>%ld</%s> is in milliseconds (James 2); written as %ld seconds",
+		     ename(n), v, ename(n), (v + 999) / 1000);
+		v = (v + 999) / 1000;
+	}
+	if (v == 0) {
+		warn(t, n, "<%s>0</%s> (no timeout) is not possible here; written as 3600 seconds", ename(n), ename(n));
+		v = 3600;
+	}
+	set_hval(l, H_TIMEOUT, xasprintf("%ld", v));
+}
+
+static void auth_required(struct tr *t, struct xl *l, xmlNodePtr n)
+{
+	char *v = text_of(n);
+
+	if (strcasecmp(v, "true") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "announce") == 0) {
+		for (char *p = v; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		set_hval(l, H_AUTH, quote(v));
+	} else {
+		warn(t, n, "<authRequired>%s</authRequired> is not true, false or announce; not carried over", v);
+	}
+	free(v);
+}
+
+/* James 3.7: <auth><announce>never|forUnauthorizedAddresses|always</announce> */
+static void auth_element(struct tr *t, struct xl *l, xmlNodePtr n)
+{
+	static const struct {
+		const char *james, *ours;
+	} announce[] = {
+		{ "never", "false" }, { "forUnauthorizedAddresses", "true" }, { "always", "announce" },
+	};
+
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		char *v;
+		size_t i;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is(c, "announce")) {
+			warn(t, c, "auth <%s> is not carried over", ename(c));
+			continue;
+		}
+		v = text_of(c);
+		for (i = 0; i < sizeof(announce) / sizeof(announce[0]); i++)
+			if (strcasecmp(v, announce[i].james) == 0)
+				break;
+		if (i == sizeof(announce) / sizeof(announce[0]))
+			warn(t, c, "<announce>%s</announce> is not never, forUnauthorizedAddresses or always; not carried over", v);
+		else
+			set_hval(l, H_AUTH, quote(announce[i].ours));
+		free(v);
+	}
+}
+
+static bool open_relay_entry(const char *e)
+{
+	static const char *const all[] = {
+		"0.0.0.0/0", "0.0.0.0/0.0.0.0", "::/0", "*", "*.*.*.*", "0/0",
+	};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(e, all[i]) == 0)
+			return true;
+	return false;
+}
+
+/* "127.0.0.0/8, 192.168.0.0/16" -> { "127.0.0.0/8", "192.168.0.0/16" } */
+static void authorized(struct tr *t, struct xl *l, xmlNodePtr n)
+{
+	char *v = text_of(n), *save = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	bool first = true;
+
+	if (!f)
+		abort();
+	fputc('{', f);
+	for (char *e = strtok_r(v, ", \t\r\n", &save); e; e = strtok_r(NULL, ", \t\r\n", &save)) {
+		char *q;
+
+		if (open_relay_entry(e)) {
+			warn(t, n, "authorizedAddresses %s would make an open relay; dropped", e);
+			continue;
+		}
+		if (!(q = quote(e))) {
+			warn(t, n, "authorizedAddresses entry with control characters; dropped");
+			continue;
+		}
+		fprintf(f, "%s %s", first ? "" : ",", q);
+		free(q);
+		first = false;
+	}
+	fprintf(f, " }");
+	fclose(f);
+	set_hval(l, H_AUTHORIZED, buf);
+	free(v);
+}
+
+enum kind {
+	K_IGNORE, K_NAME, K_BIND, K_PORT, K_BACKLOG, K_TLS, K_USETLS, K_HELLO,
+	K_TIMEOUT, K_LONG, K_BOOL, K_STR, K_AUTHREQ, K_AUTH, K_AUTHORIZED,
+	K_CHAIN, K_HANDLER, K_THREADS,
+};
+
+static const struct {
+	const char *name;
+	enum kind kind;
+	enum hkey key;
+} options[] = {
+	{ "jmxName", K_NAME, 0 },
+	{ "bind", K_BIND, 0 },
+	{ "port", K_PORT, 0 },
+	{ "connectionBacklog", K_BACKLOG, 0 },
+	{ "connectBacklog", K_BACKLOG, 0 },
+	{ "tls", K_TLS, 0 },
+	{ "useTLS", K_USETLS, 0 },
+	{ "helloName", K_HELLO, 0 },
+	{ "connectionTimeout", K_TIMEOUT, 0 },
+	{ "connectionLimit", K_LONG, H_LIMIT },
+	{ "connectionLimitPerIP", K_LONG, H_LIMIT_IP },
+	{ "authRequired", K_AUTHREQ, 0 },
+	{ "auth", K_AUTH, 0 },
+	{ "authorizedAddresses", K_AUTHORIZED, 0 },
+	{ "verifyIdentity", K_BOOL, H_VERIFY },
+	{ "maxmessagesize", K_LONG, H_MAXSIZE },
+	{ "heloEhloEnforcement", K_BOOL, H_HELO_ENF },
+	{ "addressBracketsEnforcement", K_BOOL, H_BRACKETS },
+	{ "smtpGreeting", K_STR, H_GREETING },
+	{ "handlerchain", K_CHAIN, 0 },
+	{ "handler", K_HANDLER, 0 },
+	{ "ioWorkerCount", K_THREADS, 0 },
+	{ "bossWorkerCount", K_THREADS, 0 },
+	{ "maxExecutorCount", K_THREADS, 0 },
+	{ "threadpool", K_THREADS, 0 },
+	{ "thread-group", K_THREADS, 0 },
+	/* each session is its own process: stopping the socket never cuts one */
+	{ "gracefulShutdown", K_IGNORE, 0 },
+};
+
+static void listener_options(struct tr *t, struct xl *l, xmlNodePtr parent);
+
+static void listener_option(struct tr *t, struct xl *l, xmlNodePtr n)
+{
+	size_t i;
+	long v;
+	char *s;
+
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		if (is(n, options[i].name))
+			break;
+	if (i == sizeof(options) / sizeof(options[0])) {
+		warn(t, n, "<%s> has no equivalent in smtpd.conf; not carried over", ename(n));
+		return;
+	}
+	switch (options[i].kind) {
+	case K_IGNORE:
+		break;
+	case K_NAME:
+		s = text_of(n);
+		/* the name becomes unit file names: keep it to [A-Za-z0-9_.-] */
+		snprintf(l->name, sizeof(l->name), "%s", s);
+		for (char *p = l->name; *p; p++)
+			if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+				*p = '-';
+		if (strcmp(l->name, s) != 0)
+			warn(t, n, "jmxName '%s' written as '%s' (it names the systemd units)", s, l->name);
+		free(s);
+		break;
+	case K_BIND: {
+		char *save = NULL;
+
+		s = text_of(n);
+		for (char *e = strtok_r(s, ", \t\r\n", &save); e; e = strtok_r(NULL, ", \t\r\n", &save)) {
+			if (l->nbind_raw == MAX_BIND) {
+				warn(t, n, "more than %d bind addresses; %s and later dropped", MAX_BIND, e);
+				break;
+			}
+			l->bind_raw[l->nbind_raw++] = xstrdup(e);
+		}
+		free(s);
+		break;
+	}
+	case K_PORT:
+		if (opt_long(t, n, &v)) {
+			if (v < 1 || v > 65535)
+				warn(t, n, "<port>%ld</port> is not a port; ignored", v);
+			else
+				l->port = v;
+		}
+		break;
+	case K_BACKLOG:
+		if (opt_long(t, n, &v))
+			l->backlog = v;
+		break;
+	case K_TLS:
+		tls_element(t, l, n);
+		break;
+	case K_USETLS: {
+		bool b;
+
+		s = text_of(n);
+		if (parse_bool(s, &b) == 0) {
+			l->tls_set = true;
+			l->start_tls = b;
+		} else {
+			warn(t, n, "<useTLS>%s</useTLS> is not true or false; not carried over", s);
+		}
+		free(s);
+		break;
+	}
+	case K_HELLO:
+		hello_name(t, l, n);
+		break;
+	case K_TIMEOUT:
+		timeout(t, l, n);
+		break;
+	case K_LONG:
+		if (opt_long(t, n, &v))
+			set_hval(l, options[i].key, xasprintf("%ld", v));
+		break;
+	case K_BOOL:
+		opt_bool(t, l, n, options[i].key);
+		break;
+	case K_STR:
+		s = text_of(n);
+		{
+			char *q = quote(s);
+
+			if (!q)
+				warn(t, n, "<%s> contains control characters; not carried over", ename(n));
+			else
+				set_hval(l, options[i].key, q);
+		}
+		free(s);
+		break;
+	case K_AUTHREQ:
+		auth_required(t, l, n);
+		break;
+	case K_AUTH:
+		auth_element(t, l, n);
+		break;
+	case K_AUTHORIZED:
+		authorized(t, l, n);
+		break;
+	case K_CHAIN: {
+		char *jmx = attr_of(n, "enableJmx");
+		bool b;
+
+		if (jmx && parse_bool(jmx, &b) == 0 && b)
+			warn(t, n, "handlerchain enableJmx: JMX statistics have no equivalent; sessions are logged instead");
+		free(jmx);
+		for (xmlNodePtr c = n->children; c; c = c->next) {
+			if (c->type != XML_ELEMENT_NODE)
+				continue;
+			if (is(c, "handler"))
+				chain_handler(t, l, c);
+			else
+				warn(t, c, "<%s> in handlerchain is not a handler; ignored", ename(c));
+		}
+		break;
+	}
+	case K_HANDLER:
+		/* the older layout: the options live under <handler> */
+		listener_options(t, l, n);
+		break;
+	case K_THREADS:
+		warn(t, n, "<%s>: there are no threads here, one process per connection; "
+		     "limit concurrency with connectionLimit", ename(n));
+		break;
+	}
+}
+
+static void listener_options(struct tr *t, struct xl *l, xmlNodePtr parent)
+{
+	for (xmlNodePtr n = parent->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE)
+			listener_option(t, l, n);
+}
+
+/* One James bind entry as ADDRESS:PORT / [IPV6]:PORT. */
+static char *bind_entry(struct tr *t, struct xl *l, const char *e, long defport)
+{
+	const char *colon = strrchr(e, ':');
+	long port = l->port ? l->port : defport;
+
+	if (e[0] == '[') {
+		const char *close = strchr(e, ']');
+
+		if (!close)
+			return NULL;
+		if (close[1] == ':')
+			return xstrdup(e);
+		return close[1] ? NULL : xasprintf("%s:%ld", e, port);
+	}
+	if (!colon)
+		return xasprintf("%s:%ld", e, port);
+	if (memchr(e, ':', (size_t)(colon - e)) == NULL)
+		return xstrdup(e);
+	/* a bare IPv6 address: with <port>, all of it is the address;
+	 * otherwise James takes what follows the last colon as the port */
+	if (l->port)
+		return xasprintf("[%s]:%ld", e, l->port);
+	return xasprintf("[%.*s]:%s", (int)(colon - e), e, colon + 1);
+}
+
+static bool name_taken(const struct tr *t, const char *name)
+{
+	for (size_t i = 0; i < t->nls; i++)
+		if (strcmp(t->ls[i]->name, name) == 0)
+			return true;
+	return false;
+}
+
+static void listener(struct tr *t, xmlNodePtr n, bool lmtp)
+{
+	struct xl *l = calloc(1, sizeof(*l));
+	char *en = attr_of(n, "enabled");
+	struct xl **grown = realloc(t->ls, (t->nls + 1) * sizeof(*t->ls));
+
+	if (!grown || !l)
+		abort();
+	t->ls = grown;
+	t->ls[t->nls] = l;
+	l->lmtp = lmtp;
+	l->file = t->file;
+	l->line = xmlGetLineNo(n);
+	l->enabled = true;
+	l->backlog = -1;
+	if (en && parse_bool(en, &l->enabled) < 0) {
+		warn(t, n, "enabled=\"%s\" is not true or false; taken as true", en);
+		l->enabled = true;
+	}
+	free(en);
+	listener_options(t, l, n);
+
+	/* the name: jmxName, else the kind and the first port */
+	if (!l->name[0]) {
+		char *b = l->nbind_raw ? bind_entry(t, l, l->bind_raw[0], lmtp ? 24 : 25) : NULL;
+		const char *port = b ? strrchr(b, ':') + 1 : NULL;
+
+		if (port)
+			snprintf(l->name, sizeof(l->name), "%s-%s", lmtp ? "lmtp" : "smtp", port);
+		else
+			snprintf(l->name, sizeof(l->name), "%s-%ld", lmtp ? "lmtp" : "smtp",
+				 l->port ? l->port : lmtp ? 24 : 25);
+		free(b);
+	}
+	if (name_taken(t, l->name)) {
+		char base[NAME_LEN];
+		int k = 2;
+
+		snprintf(base, sizeof(base), "%s", l->name);
+		do
+			snprintf(l->name, sizeof(l->name), "%.*s-%d", NAME_LEN - 8, base, k++);
+		while (name_taken(t, l->name));
+		warn(t, n, "a listener named '%s' exists already; this one is '%s'", base, l->name);
+	}
+	if (!l->hval[H_AUTHORIZED] && !lmtp) {
+		bool auth_on = l->hval[H_AUTH] && strcmp(l->hval[H_AUTH], "\"false\"") != 0;
+
+		if (auth_on) {
+			set_hval(l, H_AUTHORIZED, xstrdup("{ }"));
+		} else {
+			warn(t, n, "no <authorizedAddresses>: James relays for every address when authRequired is false; "
+			     "written as 127.0.0.0/8 and ::1, list the networks that may relay");
+			set_hval(l, H_AUTHORIZED, xstrdup("{ \"127.0.0.0/8\", \"::1\" }"));
+		}
+	}
+	t->nls++;
+	t->found = true;
+}
+
+/* ---- domains ------------------------------------------------------------------ */
+
+static void add_domain(struct tr *t, xmlNodePtr n)
+{
+	char *d = text_of(n);
+	char **grown;
+
+	if (!*d || !domain_valid(d, strlen(d), DOM_UTF8)) {
+		warn(t, n, "'%s' is not a domain name; dropped", d);
+		free(d);
+		return;
+	}
+	for (size_t i = 0; i < t->ndomains; i++)
+		if (strcasecmp(t->domains[i], d) == 0) {
+			free(d);
+			return;
+		}
+	grown = realloc(t->domains, (t->ndomains + 1) * sizeof(*grown));
+	if (!grown)
+		abort();
+	t->domains = grown;
+	t->domains[t->ndomains++] = d;
+}
+
+static void domain_walk(struct tr *t, xmlNodePtr parent)
+{
+	for (xmlNodePtr n = parent->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (is(n, "domainname") || is(n, "servername") || is(n, "defaultDomain")) {
+			add_domain(t, n);
+		} else if (is(n, "domainnames")) {
+			domain_walk(t, n);
+		} else if (is(n, "autodetect") || is(n, "autodetectIP")) {
+			char *v = text_of(n);
+			bool b;
+
+			if (parse_bool(v, &b) == 0 && b)
+				warn(t, n, "<%s>: James added the host's %s as local domains; list them in domains",
+				     ename(n), is(n, "autodetect") ? "names" : "IP addresses");
+			free(v);
+		} else {
+			warn(t, n, "<%s> has no equivalent in smtpd.conf; not carried over", ename(n));
+		}
+	}
+}
+
+static void domainlist(struct tr *t, xmlNodePtr n)
+{
+	char *cls = attr_of(n, "class");
+	size_t before = t->ndomains;
+
+	t->domainlist_seen = true;
+	t->found = true;
+	/* James 2 <servernames autodetect="true"> */
+	for (const char *a = "autodetect"; a; a = strcmp(a, "autodetect") == 0 ? "autodetectIP" : NULL) {
+		char *v = attr_of(n, a);
+		bool b;
+
+		if (v && parse_bool(v, &b) == 0 && b)
+			warn(t, n, "%s=\"true\": James added the host's %s as local domains; list them in domains",
+			     a, strcmp(a, "autodetect") == 0 ? "names" : "IP addresses");
+		free(v);
+	}
+	domain_walk(t, n);
+	if (cls && (strstr(cls, "JPA") || strstr(cls, "Jdbc") || strstr(cls, "Cassandra")) && t->ndomains == before)
+		warn(t, n, "the domains live in James' database (%s): list them with 'james-cli ListDomains' "
+		     "and write them in domains", cls);
+	free(cls);
+}
+
+static void walk(struct tr *t, xmlNodePtr parent)
+{
+	for (xmlNodePtr n = parent; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (is(n, "smtpserver"))
+			listener(t, n, false);
+		else if (is(n, "lmtpserver"))
+			listener(t, n, true);
+		else if (is(n, "domainlist") || is(n, "servernames"))
+			domainlist(t, n);
+		else
+			walk(t, n->children);
+	}
+}
+
+/* ---- output --------------------------------------------------------------------- */
+
+static void write_global(FILE *out, const char *key, const char *v)
+{
+	char *q = quote(v);
+
+	fprintf(out, "%-9s = %s\n", key, q ? q : "\"\"");
+	free(q);
+}
+
+static void write_listener(struct tr *t, struct xl *l, FILE *out)
+{
+	long defport = l->lmtp ? 24 : 25;
+
+	fprintf(out, "\n%s \"%s\" {  # %s:%ld\n", l->lmtp ? "lmtpserver" : "smtpserver", l->name, l->file, l->line);
+	fprintf(out, "  enabled = %s\n", l->enabled ? "true" : "false");
+	fprintf(out, "  bind = {");
+	if (l->nbind_raw == 0) {
+		/* James 2 without <bind>: every address, on <port> */
+		fprintf(out, " \"0.0.0.0:%ld\"", l->port ? l->port : defport);
+	}
+	for (size_t i = 0; i < l->nbind_raw; i++) {
+		char *b = bind_entry(t, l, l->bind_raw[i], defport);
+		char *q = b ? quote(b) : NULL;
+
+		if (!q)
+			fprintf(t->err, "%s:%ld: warning: bind '%s' is not ADDRESS:PORT; dropped\n",
+				l->file, l->line, l->bind_raw[i]);
+		else
+			fprintf(out, "%s %s", i ? "," : "", q);
+		free(q);
+		free(b);
+	}
+	fprintf(out, " }\n");
+	if (l->backlog >= 0)
+		fprintf(out, "  connectBacklog = %ld\n", l->backlog);
+	if (l->tls_set) {
+		bool on = l->socket_tls || l->start_tls;
+
+		if (on && !l->keystore && (!l->certs || !l->key))
+			fprintf(t->err, "%s:%ld: warning: TLS is on but no PEM key and chain are given; "
+				"written as %s/fullchain.pem and %s/privkey.pem\n", l->file, l->line, TLS_DIR, TLS_DIR);
+		fprintf(out, "  tls {\n    socketTLS = %s\n    startTLS = %s\n",
+			l->socket_tls ? "true" : "false", l->start_tls ? "true" : "false");
+		if (on || l->certs)
+			write_global(out, "    certificates", l->certs ? l->certs : TLS_DIR "/fullchain.pem");
+		if (on || l->key)
+			write_global(out, "    privateKey", l->key ? l->key : TLS_DIR "/privkey.pem");
+		if (l->secret && l->key && !l->keystore)
+			write_global(out, "    secret", l->secret);
+		fprintf(out, "  }\n");
+	}
+	if (!l->hval[H_AUTODETECT])
+		l->hval[H_AUTODETECT] = xstrdup("true");	/* James' default */
+	fprintf(out, "  handler {\n");
+	for (size_t k = 0; k < H__COUNT; k++)
+		if (l->hval[k])
+			fprintf(out, "    %s = %s\n", hkey_name[k], l->hval[k]);
+	if (l->chainf) {
+		fclose(l->chainf);
+		l->chainf = NULL;
+		fprintf(out, "    handlerchain {\n%s    }\n", l->chain);
+	}
+	fprintf(out, "  }\n}\n");
+}
+
+static void xl_free(struct xl *l)
+{
+	for (size_t i = 0; i < l->nbind_raw; i++)
+		free(l->bind_raw[i]);
+	for (size_t k = 0; k < H__COUNT; k++)
+		free(l->hval[k]);
+	if (l->chainf)
+		fclose(l->chainf);
+	free(l->chain);
+	free(l->certs);
+	free(l->key);
+	free(l->secret);
+}
+
+static int read_one(struct tr *t, const char *path)
+{
+	xmlParserCtxtPtr ctxt;
+	xmlDocPtr doc;
+
+	if (access(path, R_OK) != 0) {
+		int e = errno;
+
+		fprintf(t->err, "%s: cannot read: %s\n", path, strerror(e));
+		return -e;
+	}
+	t->file = path;
+	t->found = false;
+	ctxt = xmlNewParserCtxt();
+	if (!ctxt)
+		return -ENOMEM;
+	xmlSetStructuredErrorFunc(t, xml_error);
+	/* no network, no external entities (XXE): James' files need neither */
+	doc = xmlCtxtReadFile(ctxt, path, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (!doc || !ctxt->wellFormed) {
+		xmlFreeDoc(doc);
+		xmlFreeParserCtxt(ctxt);
+		fprintf(t->err, "%s: not well-formed XML; nothing translated\n", path);
+		return -EINVAL;
+	}
+	walk(t, xmlDocGetRootElement(doc));
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+	if (!t->found) {
+		fprintf(t->err, "%s: no <smtpserver>, <lmtpserver> or <domainlist> element: not a James configuration file\n", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int james_translate(const char *const *files, size_t nfiles, const struct james_globals *g, FILE *out, FILE *err)
+{
+	struct tr t = { .err = err };
+	int rc = 0;
+
+	LIBXML_TEST_VERSION
+	for (size_t i = 0; i < nfiles && rc == 0; i++)
+		rc = read_one(&t, files[i]);
+	if (rc == 0) {
+		fprintf(out, "# smtpd.conf: translated by smtpd-config translate from");
+		for (size_t i = 0; i < nfiles; i++)
+			fprintf(out, " %s", files[i]);
+		fprintf(out, "\n# See smtpd.conf(5); check it with: smtpd-config check -c FILE\n\n");
+		if (t.domainlist_seen) {
+			fprintf(out, "domains   = {");
+			for (size_t i = 0; i < t.ndomains; i++) {
+				char *q = quote(t.domains[i]);
+
+				fprintf(out, "%s %s", i ? "," : "", q);
+				free(q);
+			}
+			fprintf(out, " }\n");
+		} else {
+			fprintf(err, "smtpd-config: warning: no domainlist.xml given: write the local domains in domains = { }\n");
+			fprintf(out, "domains   = { }  # no domainlist.xml given: the local domains go here\n");
+		}
+		/* James keeps users in its usersrepository: the users file is
+		 * written by hand */
+		fprintf(out, "# users: James' usersrepository is not translated; write one line per user,\n"
+			"#   user@domain:{SCHEME}hash   (Dovecot passwd-file, see smtpd.conf(5))\n");
+		write_global(out, "users", g && g->users ? g->users : "/etc/smtpd/users");
+		write_global(out, "aliases", g && g->aliases ? g->aliases : "/etc/smtpd/aliases");
+		write_global(out, "mailboxes", g && g->mailboxes ? g->mailboxes : "/var/mail/%d/%n");
+		write_global(out, "spool", g && g->spool ? g->spool : "/var/spool/smtpd");
+		for (int lmtp = 0; lmtp < 2; lmtp++)
+			for (size_t i = 0; i < t.nls; i++)
+				if (t.ls[i]->lmtp == (lmtp == 1))
+					write_listener(&t, t.ls[i], out);
+	}
+	for (size_t i = 0; i < t.nls; i++) {
+		xl_free(t.ls[i]);
+		free(t.ls[i]);
+	}
+	free(t.ls);
+	for (size_t i = 0; i < t.ndomains; i++)
+		free(t.domains[i]);
+	free(t.domains);
+	xmlCleanupParser();
+	return rc;
+}

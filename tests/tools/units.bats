@@ -1,0 +1,245 @@
+#!/usr/bin/env bats
+# smtpd-config units: socket units and service templates carry the
+# configured values; they and the static units pass systemd-analyze
+# verify; the sysusers.d and tmpfiles.d files create what the units need.
+
+load common
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	mkdir -p "$T/mail" "$T/spool" "$T/out"
+	: >"$T/users"
+	echo cert >"$T/fullchain.pem"
+	echo key >"$T/privkey.pem"
+	cat >"$T/smtpd.conf" <<-EOF
+	domains = { "example.org" }
+	users = "$T/users"
+	mailboxes = "$T/mail/%d/%n"
+	spool = "$T/spool"
+	smtpserver "mx" {
+	  bind = { "127.0.0.1:2525", "[::1]:2525" }
+	  connectBacklog = 77
+	  tls { startTLS = true  certificates = "$T/fullchain.pem"  privateKey = "$T/privkey.pem" }
+	  handler {
+	    connectionTimeout = 100
+	    connectionLimit = 33
+	    connectionLimitPerIP = 4
+	  }
+	}
+	smtpserver "plain" {
+	  bind = { "127.0.0.1:2526" }
+	  connectBacklog = 0
+	}
+	smtpserver "off" {
+	  enabled = false
+	  bind = { "127.0.0.1:2527" }
+	}
+	lmtpserver "lm" {
+	  bind = { "/run/smtpd-test/lmtp.sock", "127.0.0.1:2424" }
+	  handler { connectionTimeout = 1200 }
+	}
+	EOF
+}
+
+units() {
+	run --separate-stderr "$SMTPD_CONFIG" units -c "$T/smtpd.conf" -o "$T/out" \
+		--smtpd="$SMTPD" --lmtpd="$LMTPD" "$@"
+}
+
+need_analyze() {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (Debian package systemd)"
+}
+
+# verify FILE...: systemd-analyze verify, which must say nothing at all
+# (it reports bad settings as warnings and still exits 0).
+verify() {
+	local f
+	for f in "$@"; do
+		run systemd-analyze verify --man=no "$f"
+		assert_success
+		assert_output ''
+	done
+}
+
+@test "one socket and one service template per enabled listener, none for disabled ones" {
+	units
+	assert_success
+	assert_equal "$(ls "$T/out" | sort | tr '\n' ' ')" "lm.socket lm@.service mx.socket mx@.service plain.socket plain@.service "
+	assert_line "$T/out/mx.socket"
+	assert_line "$T/out/lm@.service"
+}
+
+@test "socket unit: ListenStream per bind entry, Backlog, MaxConnections, MaxConnectionsPerSource" {
+	units
+	assert_success
+	run cat "$T/out/mx.socket"
+	assert_line 'ListenStream=127.0.0.1:2525'
+	assert_line 'ListenStream=[::1]:2525'
+	assert_line 'BindIPv6Only=ipv6-only'
+	assert_line 'Accept=yes'
+	assert_line 'Backlog=77'
+	assert_line 'MaxConnections=33'
+	assert_line 'MaxConnectionsPerSource=4'
+	assert_line 'WantedBy=sockets.target'
+	# comments say why
+	assert_line '# connectBacklog = 77: connections the kernel queues before accept.'
+}
+
+@test "socket unit: zero limits are omitted; a UNIX path is a ListenStream too" {
+	units
+	assert_success
+	run cat "$T/out/plain.socket"
+	assert_line 'ListenStream=127.0.0.1:2526'
+	refute_line --regexp '^Backlog='
+	refute_line --regexp '^MaxConnections='
+	refute_line --regexp '^MaxConnectionsPerSource='
+	refute_line --regexp '^BindIPv6Only='
+	run cat "$T/out/lm.socket"
+	assert_line 'ListenStream=/run/smtpd-test/lmtp.sock'
+	assert_line 'ListenStream=127.0.0.1:2424'
+	assert_line 'SocketMode=0660'
+	assert_line 'SocketGroup=smtpd'
+}
+
+@test "service template: ExecStart, user, sandbox, credential, session cap" {
+	units --user=mailer --group=mailgrp
+	assert_success
+	conf=$(realpath "$T/smtpd.conf")
+	run cat "$T/out/mx@.service"
+	assert_line "ExecStart=$SMTPD -c $conf -s mx"
+	assert_line 'StandardInput=socket'
+	assert_line 'StandardError=journal'
+	assert_line 'User=mailer'
+	assert_line 'Group=mailgrp'
+	assert_line 'NoNewPrivileges=yes'
+	assert_line 'ProtectSystem=strict'
+	assert_line "ReadWritePaths=$T/mail $T/spool"
+	assert_line 'ProtectHome=yes'
+	assert_line 'PrivateTmp=yes'
+	assert_line 'PrivateDevices=yes'
+	assert_line 'ProtectKernelTunables=yes'
+	assert_line 'ProtectKernelModules=yes'
+	assert_line 'ProtectKernelLogs=yes'
+	assert_line 'ProtectControlGroups=yes'
+	assert_line 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6'
+	assert_line 'RestrictNamespaces=yes'
+	assert_line 'SystemCallFilter=@system-service'
+	assert_line 'MemoryDenyWriteExecute=yes'
+	assert_line 'CapabilityBoundingSet='
+	assert_line "LoadCredential=privkey.pem:$T/privkey.pem"
+	assert_line 'RuntimeMaxSec=1000'
+	run cat "$T/out/lm@.service"
+	assert_line "ExecStart=$LMTPD -c $conf -s lm"
+	refute_line --regexp '^LoadCredential='
+	assert_line 'RuntimeMaxSec=12000'
+}
+
+@test "a listener name that cannot name a unit is refused (exit 78)" {
+	sed -i 's/smtpserver "plain"/smtpserver "a b"/' "$T/smtpd.conf"
+	units
+	assert_failure 78
+	use_stderr
+	assert_line "$T/smtpd.conf: smtpserver \"a b\": the name cannot name systemd units (use letters, digits, '.', '_', '-')"
+}
+
+@test "a mail store under /home: ProtectHome=read-only; one without a fixed directory: refused" {
+	units
+	assert_success
+	run grep '^ProtectHome=' "$T/out/mx@.service"
+	assert_output 'ProtectHome=yes'
+	sed -i 's|^mailboxes = .*|mailboxes = "/home/%u/Maildir"|' "$T/smtpd.conf"
+	units
+	assert_success
+	run cat "$T/out/mx@.service"
+	assert_line 'ProtectHome=read-only'
+	assert_line "ReadWritePaths=/home $T/spool"
+	sed -i 's|^mailboxes = .*|mailboxes = "/%d/%n"|' "$T/smtpd.conf"
+	units
+	assert_failure 78
+	use_stderr
+	assert_line "$T/smtpd.conf: mailboxes '/%d/%n' has no fixed leading directory: the unit could not keep the rest of the system read-only"
+}
+
+@test "a configuration that does not load: its messages, exit 78, no units" {
+	echo 'smtpserver "bad" { bind = { "nowhere" } }' >>"$T/smtpd.conf"
+	units
+	assert_failure 78
+	use_stderr
+	assert_line --regexp "^$T/smtpd.conf:[0-9]+: bind: 'nowhere' is not ADDRESS:PORT, \\[IPV6\\]:PORT or /path$"
+	assert_equal "$(ls "$T/out")" ''
+}
+
+@test "generated units pass systemd-analyze verify" {
+	need_analyze
+	units
+	assert_success
+	verify "$T"/out/*.socket "$T"/out/*@.service
+}
+
+@test "verify catches a broken unit (the check above is not vacuous)" {
+	need_analyze
+	units
+	assert_success
+	sed -i 's/^ProtectHome=yes/ProtectHome=bogus/' "$T/out/mx@.service"
+	run systemd-analyze verify --man=no "$T/out/mx@.service"
+	assert_output --partial 'Failed to parse protect home value, ignoring: bogus'
+}
+
+@test "static units: paths follow the prefix; they pass systemd-analyze verify" {
+	need_analyze
+	for u in smtpd submission smtps lmtpd; do
+		[ -f "$UNITS_BUILDDIR/$u.socket" ]
+		[ -f "$UNITS_BUILDDIR/$u@.service" ]
+	done
+	run cat "$UNITS_BUILDDIR/smtpd@.service"
+	assert_line "ExecStart=$INSTALL_SBINDIR/smtpd -c $INSTALL_SYSCONFDIR/smtpd/smtpd.conf -s smtp"
+	run cat "$UNITS_BUILDDIR/lmtpd@.service"
+	assert_line "ExecStart=$INSTALL_SBINDIR/lmtpd -c $INSTALL_SYSCONFDIR/smtpd/smtpd.conf -s lmtp"
+	run cat "$UNITS_BUILDDIR/submission@.service"
+	assert_line "LoadCredential=privkey.pem:$INSTALL_SYSCONFDIR/smtpd/tls/privkey.pem"
+	run grep -h '^ListenStream=' "$UNITS_BUILDDIR/smtpd.socket" "$UNITS_BUILDDIR/submission.socket" \
+		"$UNITS_BUILDDIR/smtps.socket" "$UNITS_BUILDDIR/lmtpd.socket"
+	assert_output $'ListenStream=25\nListenStream=587\nListenStream=465\nListenStream=/run/smtpd/lmtp.sock'
+	# verify checks that ExecStart= is executable: point it at this build
+	mkdir "$T/static"
+	for f in "$UNITS_BUILDDIR"/*.socket "$UNITS_BUILDDIR"/*@.service; do
+		sed -e "s|$INSTALL_SBINDIR/smtpd |$SMTPD |; s|$INSTALL_SBINDIR/lmtpd |$LMTPD |" "$f" >"$T/static/${f##*/}"
+	done
+	verify "$T"/static/*.socket "$T"/static/*@.service
+}
+
+@test "sysusers.d and tmpfiles.d create the user, the spool and the mail store" {
+	command -v systemd-sysusers >/dev/null || skip "systemd-sysusers is not installed (Debian package systemd)"
+	mkdir -p "$T/root/etc"
+	run systemd-sysusers --root="$T/root" "$SRCDIR/units/smtpd.sysusers"
+	assert_success
+	run grep '^smtpd:' "$T/root/etc/passwd"
+	assert_output --regexp '^smtpd:x:[0-9]+:[0-9]+:smtpd mail sessions:/var/spool/smtpd:/usr/sbin/nologin$'
+	run grep '^mail:' "$T/root/etc/group"
+	assert_output --regexp ':smtpd$'
+	run systemd-tmpfiles --root="$T/root" --create "$SRCDIR/units/smtpd.tmpfiles"
+	assert_success
+	uid=$(awk -F: '$1 == "smtpd" { print $3 }' "$T/root/etc/passwd")
+	mailgid=$(awk -F: '$1 == "mail" { print $3 }' "$T/root/etc/group")
+	assert_equal "$(stat -c '%u %a' "$T/root/var/spool/smtpd")" "$uid 750"
+	assert_equal "$(stat -c '%g %a' "$T/root/var/mail")" "$mailgid 2775"
+}
+
+@test "from James XML to verified units: translate, then units" {
+	need_analyze
+	"$SMTPD_CONFIG" translate --users="$T/users" --mailboxes="$T/mail/%d/%n" --spool="$T/spool" \
+		"$SRCDIR/tests/tools/fixtures/james3-smtpserver.xml" "$SRCDIR/tests/tools/fixtures/lmtpserver.xml" \
+		"$SRCDIR/tests/tools/fixtures/domainlist.xml" >"$T/james.conf" 2>/dev/null
+	run --separate-stderr "$SMTPD_CONFIG" units -c "$T/james.conf" -o "$T/out" --smtpd="$SMTPD" --lmtpd="$LMTPD"
+	assert_success
+	assert_equal "$(ls "$T/out" | sort | tr '\n' ' ')" "lmtpserver.socket lmtpserver@.service smtpserver-global.socket smtpserver-global@.service "
+	run cat "$T/out/smtpserver-global.socket"
+	assert_line 'ListenStream=0.0.0.0:25'
+	assert_line 'ListenStream=[::]:25'
+	assert_line 'Backlog=150'
+	assert_line 'MaxConnections=50'
+	assert_line 'MaxConnectionsPerSource=5'
+	run cat "$T/out/smtpserver-global@.service"
+	assert_line 'RuntimeMaxSec=3000'
+	verify "$T"/out/*.socket "$T"/out/*@.service
+}
