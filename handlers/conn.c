@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -11,7 +12,9 @@
 
 void conn_init(struct conn *c, int rfd, int wfd, int timeout_ms)
 {
-	memset(c, 0, sizeof(*c));
+	/* Not the buffers: they are only read below in_len and out_len, and
+	 * zeroing them dirtied 8 pages of every connection. */
+	memset(c, 0, offsetof(struct conn, in));
 	c->rfd = rfd;
 	c->wfd = wfd;
 	c->timeout_ms = timeout_ms;

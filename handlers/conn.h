@@ -33,11 +33,12 @@ struct conn {
 	int write_error;		/* latched: a peer we cannot write to is gone */
 	const struct conn_transport *tr;	/* NULL: plain fds */
 	void *tr_data;
-	char in[CONN_BUF];
 	size_t in_pos, in_len;
-	char out[CONN_BUF];
 	size_t out_len;
 	unsigned long long bytes_in, bytes_out;
+	/* the buffers last: conn_init() zeroes everything before them */
+	char in[CONN_BUF];
+	char out[CONN_BUF];
 };
 
 void conn_init(struct conn *c, int rfd, int wfd, int timeout_ms);

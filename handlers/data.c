@@ -48,9 +48,35 @@ enum data_result data_feed(struct data_decoder *d, const char *in, size_t n,
 	size_t o = 0, i;
 
 	for (i = 0; i < n; i++) {
-		char c = in[i];
+		char c;
 		bool emit = false;
 
+		/* Past the headers, the rest of a line up to its CR (or a bare
+		 * LF) is copied in one piece, counted and size-latched as the
+		 * byte path below would: most of a large message goes here. */
+		if (d->state == DS_TEXT && !d->in_headers) {
+			size_t j = i;
+
+			while (j < n && in[j] != '\r' && in[j] != '\n')
+				j++;
+			if (j > i) {
+				uint64_t run = j - i, take = run;
+
+				if (d->too_big)
+					take = 0;
+				else if (d->max_size && d->size + run > d->max_size)
+					take = d->max_size - d->size;
+				memcpy(out + o, in + i, (size_t)take);
+				o += (size_t)take;
+				d->size += run;
+				if (d->max_size && d->size > d->max_size)
+					d->too_big = true;
+				i = j;
+				if (i == n)
+					break;
+			}
+		}
+		c = in[i];
 		switch (d->state) {
 		case DS_LINE_START:
 			if (c == '.') {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,12 +124,15 @@ static int md_open_body(struct md_sink *m, const struct envelope *env)
 
 static int md_open(struct sink *s, const struct envelope *env)
 {
-	struct md_sink *m = calloc(1, sizeof(*m));
+	struct md_sink *m = malloc(sizeof(*m));
 	const struct target_set *ts = env->targets;
 	int r;
 
 	if (!m)
 		return -ENOMEM;
+	/* Not the 64 KiB buffer, read only below buflen: zeroing it cost
+	 * 70,000 instructions and 16 dirty pages per message. */
+	memset(m, 0, offsetof(struct md_sink, buf));
 	s->priv = m;
 	s->env = env;
 	m->body_fd = -1;

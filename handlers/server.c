@@ -2,10 +2,13 @@
 #include "server.h"
 
 #include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -143,6 +146,11 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 		maildir_set_host(host);
 	}
 	session_peer_from_fd(0, &peer);
+	/* Every reply leaves in one write when the session flushes; Nagle
+	 * would only hold back the last records of a TLS flight until the
+	 * client's delayed ACK, 40 ms later (bench/RESULTS.md).  Not a TCP
+	 * socket (pipes, UNIX sockets): nothing to do. */
+	(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	conn_init(&conn, 0, 1, (int)(lst->timeout > 2000000 ? 2000000000 : lst->timeout * 1000));
 	session_init(&s, cfg, lst, &conn, &peer);
 	log_set_session(s.id);
