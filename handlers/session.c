@@ -1053,6 +1053,20 @@ static bool foreign_protocol(const char *line)
 	return false;
 }
 
+/* Send @r; a 4xx/5xx counts against the error budget (conformance S15),
+ * and the last one allowed closes the session with 421. */
+static void reply_counted(struct session *s, enum reply_id r)
+{
+	session_reply(s, r);
+	/* 452 4.5.3 is flow control, not a client error (RFC 5321
+	 * §4.5.3.1.10): the client sends the rest in another transaction. */
+	if (reply_get(r)->code >= 400 && r != RP_TOO_MANY_RCPTS && s->state != ST_CLOSING
+	    && ++s->errors >= ERROR_BUDGET) {
+		log_msg(LOG_WARNING, "too many errors from [%s], closing", s->peer_text);
+		session_reply(s, RP_TOO_MANY_ERRORS);
+	}
+}
+
 static void dispatch(struct session *s, char *line)
 {
 	char *arg = line;
@@ -1090,14 +1104,7 @@ static void dispatch(struct session *s, char *line)
 	}
 	if (r == RP_NONE)
 		return;
-	session_reply(s, r);
-	/* 452 4.5.3 is flow control, not a client error (RFC 5321
-	 * §4.5.3.1.10): the client sends the rest in another transaction. */
-	if (reply_get(r)->code >= 400 && r != RP_TOO_MANY_RCPTS && s->state != ST_CLOSING
-	    && ++s->errors >= ERROR_BUDGET) {
-		log_msg(LOG_WARNING, "too many errors from [%s], closing", s->peer_text);
-		session_reply(s, RP_TOO_MANY_ERRORS);
-	}
+	reply_counted(s, r);
 }
 
 static void greet(struct session *s)
@@ -1139,9 +1146,7 @@ void session_run(struct session *s)
 			break;
 		s->commands++;
 		if (res == LR_TOO_LONG || line_too_long(&lr)) {
-			session_reply(s, RP_LINE_TOO_LONG);
-			if (++s->errors >= ERROR_BUDGET)
-				session_reply(s, RP_TOO_MANY_ERRORS);
+			reply_counted(s, RP_LINE_TOO_LONG);
 			continue;
 		}
 		if (s->commands == 1 && foreign_protocol(lr.buf)) {
@@ -1154,9 +1159,7 @@ void session_run(struct session *s)
 		if (memchr(lr.buf, '\0', lr.len)) {
 			/* a NUL would cut the line short for us but not for a
 			 * filter in front of us: refuse the whole line */
-			session_reply(s, RP_NUL_IN_COMMAND);
-			if (++s->errors >= ERROR_BUDGET)
-				session_reply(s, RP_TOO_MANY_ERRORS);
+			reply_counted(s, RP_NUL_IN_COMMAND);
 			continue;
 		}
 		/* trailing white space is a common client slip (RFC 5321
