@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-60}
 dir=build-fuzz
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_command fuzz_address fuzz_data fuzz_config fuzz_session fuzz_sasl)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_command fuzz_address fuzz_data fuzz_config fuzz_session fuzz_sasl fuzz_proxy)
 
 bash .ci/deps.sh
 if [ -d "$dir" ]; then
@@ -32,10 +32,13 @@ for t in "${targets[@]}"; do
 	work=$dir/corpus/$t	# grows across runs; the committed seeds stay as they are
 	log=$dir/artifacts/$t.log
 	mkdir -p "$work"
+	# a target's own dictionary (proxy.dict for fuzz_proxy), else SMTP's
+	dict=tests/fuzz/${t#fuzz_}.dict
+	[ -f "$dict" ] || dict=tests/fuzz/smtp.dict
 	rc=0
 	timeout -k 10 $((seconds + 120)) "$dir/tests/fuzz/$t" \
 		-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-		-dict=tests/fuzz/smtp.dict -print_final_stats=1 \
+		-dict="$dict" -print_final_stats=1 \
 		-artifact_prefix="$dir/artifacts/$t-" \
 		"$work" "$seeds" >"$log" 2>&1 || rc=$?
 	# a crashed target skips its atexit clean-up of its scratch dir
