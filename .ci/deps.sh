@@ -15,6 +15,9 @@ packages=(
 	postfix util-linux
 	# tests/hardening: peak RSS (/usr/bin/time)
 	time
+	# tests/systemd, bench/systemd-cpu: a Debian 12 rootfs (mmdebstrap)
+	# booted with systemd-nspawn (systemd-container); nsenter is util-linux
+	mmdebstrap systemd-container
 	# tests/fuzz: libFuzzer comes with clang's runtime (libclang-rt-14-dev);
 	# llvm gives llvm-symbolizer for readable sanitizer reports
 	clang libclang-rt-14-dev llvm
