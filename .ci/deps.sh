@@ -10,6 +10,14 @@ packages=(
 	# tests
 	bats bats-support bats-assert netcat-openbsd python3 swaks gnutls-bin
 	openssl systemd procps coreutils findutils groff-base xinetd fail2ban
+	# Installed with --no-install-recommends, so what a test tool only
+	# Recommends must be listed here.  swaks --tls/--tls-on-connect
+	# needs Net::SSLeay ("*** TLS not available" otherwise).  The other
+	# Recommends of the test tools are not used by any test: swaks'
+	# IO::Socket::INET6 (no swaks over IPv6) and Net::DNS (no MX
+	# lookups), bats' parallel (no --jobs), fail2ban's python3-systemd
+	# (fail2ban-regex reads a file), xinetd's rsyslog/update-inetd.
+	libnet-ssleay-perl
 	# tests/lmtp: Postfix as an LMTP client (a private instance per test
 	# run; the system's Postfix stays unconfigured and stopped)
 	postfix util-linux
