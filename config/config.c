@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 #include <unistd.h>
 
 #include "address.h"
-#include "chain.h"
+#include "module.h"
 #include "userdb.h"
 #include "tls.h"
 
@@ -32,6 +33,13 @@ static struct {
 	char *list_value;
 	bool deep;		/* config_check_deep() */
 	int key_line;		/* of privateKey in the tls { } being read */
+	/* where each module option was set (config_error()) */
+	struct opt_line {
+		const cfg_t *sec;
+		const char *name;
+		int line;
+	} *lines;
+	size_t nlines, lines_cap;
 } load;
 
 static void report_at(int line, enum diag_level level, const char *fmt, va_list ap)
@@ -413,33 +421,6 @@ static int v_authorized(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* handler "NAME" { options }: the name must be known, and every option set
- * must be one that handler takes. */
-static int v_chain_handler(cfg_t *cfg, cfg_opt_t *opt)
-{
-	cfg_t *h = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
-	const struct handler_def *def = chain_lookup(cfg_title(h));
-
-	if (!def) {
-		error(cfg, "handlerchain: unknown handler '%s' (known: %s)", cfg_title(h), chain_names());
-		return 0;
-	}
-	if (cfg_size(h, "maxRcpt") > 0) {
-		if (!(def->options & HOPT_MAX_RCPT)) {
-			error(cfg, "handlerchain: %s takes no option maxRcpt", def->name);
-			return 0;
-		}
-		if (cfg_getint(h, "maxRcpt") < 0) {
-			error(cfg, "handlerchain: %s: maxRcpt must not be negative", def->name);
-			return 0;
-		}
-		if (cfg_getint(h, "maxRcpt") > 0 && cfg_getint(h, "maxRcpt") < 100)
-			warn(cfg, "handlerchain: %s: maxRcpt = %ld is below the 100 recipients RFC 5321 section 4.5.3.1.8 asks servers to accept",
-			     def->name, cfg_getint(h, "maxRcpt"));
-	}
-	return 0;
-}
-
 /* users: where it is set, for the {PLAIN} warnings made after the parse. */
 static int v_users(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -552,16 +533,6 @@ static int v_tls(cfg_t *cfg, cfg_opt_t *opt)
 
 /* ---- the schema ---------------------------------------------------------- */
 
-static cfg_opt_t chain_handler_opts[] = {
-	CFG_INT("maxRcpt", 0, CFGF_NODEFAULT),
-	CFG_END()
-};
-
-static cfg_opt_t chain_opts[] = {
-	CFG_SEC("handler", chain_handler_opts, CFGF_MULTI | CFGF_TITLE),
-	CFG_END()
-};
-
 static cfg_opt_t handler_opts[] = {
 	CFG_STR("helloName", NULL, CFGF_NONE),
 	CFG_BOOL("helloNameAutodetect", cfg_false, CFGF_NONE),
@@ -575,7 +546,6 @@ static cfg_opt_t handler_opts[] = {
 	CFG_BOOL("heloEhloEnforcement", cfg_true, CFGF_NODEFAULT),
 	CFG_BOOL("addressBracketsEnforcement", cfg_true, CFGF_NODEFAULT),
 	CFG_STR("smtpGreeting", "", CFGF_NONE),
-	CFG_SEC("handlerchain", chain_opts, CFGF_NONE),
 	CFG_END()
 };
 
@@ -595,8 +565,6 @@ static cfg_opt_t server_opts[] = {
 	CFG_BOOL("enabled", cfg_true, CFGF_NONE),
 	CFG_STR_LIST("bind", NULL, CFGF_NONE),
 	CFG_INT("connectBacklog", 200, CFGF_NONE),
-	CFG_SEC("tls", tls_opts, CFGF_NONE),
-	CFG_SEC("handler", handler_opts, CFGF_NONE),
 	CFG_END()
 };
 
@@ -607,8 +575,6 @@ static cfg_opt_t root_opts[] = {
 	CFG_STR("mailboxes", "/var/mail/%d/%n", CFGF_NONE),
 	CFG_STR("spool", "/var/spool/smtpd", CFGF_NONE),
 	CFG_STR("lmtp", NULL, CFGF_NONE),
-	CFG_SEC("smtpserver", server_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("lmtpserver", server_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_END()
 };
 
@@ -618,6 +584,393 @@ static cfg_opt_t *find_opt(cfg_opt_t *opts, const char *name, size_t len)
 		if (strncmp(opts->name, name, len) == 0 && opts->name[len] == '\0')
 			return opts;
 	return NULL;
+}
+
+/* ---- modules (module.h) ----------------------------------------------------
+ * The schema is the core tables above with the modules' tables hung on
+ * their places: built once per process, copied by cfg_init(). */
+
+static size_t module_count(void)
+{
+	size_t n = 0;
+
+	while (config_modules[n])
+		n++;
+	return n;
+}
+
+static ssize_t module_index(const struct config_module *m)
+{
+	for (size_t i = 0; config_modules[i]; i++)
+		if (config_modules[i] == m)
+			return (ssize_t)i;
+	return -1;
+}
+
+static const struct config_module *module_find(enum module_place place, const char *name)
+{
+	for (size_t i = 0; config_modules[i]; i++)
+		if (config_modules[i]->place == place && strcmp(config_modules[i]->name, name) == 0)
+			return config_modules[i];
+	return NULL;
+}
+
+/* "A, B, C": the modules of @place, for messages. */
+static const char *module_names(enum module_place place, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; config_modules[i] && n < size; i++)
+		if (config_modules[i]->place == place)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "", config_modules[i]->name);
+	return buf;
+}
+
+/* The module whose option @opt of section @sec is. */
+static const struct config_module *module_of(const cfg_t *sec, const char *opt)
+{
+	const char *title = cfg_title((cfg_t *)(uintptr_t)sec);
+
+	if (title && strcmp(sec->name, "handler") == 0)
+		return module_find(MODULE_CHAIN, title);
+	if (strcmp(sec->name, "smtpserver") == 0 || strcmp(sec->name, "lmtpserver") == 0) {
+		for (size_t i = 0; config_modules[i]; i++)
+			if (config_modules[i]->place == MODULE_SERVER
+			    && find_opt(config_modules[i]->opts, opt, strlen(opt)))
+				return config_modules[i];
+		return NULL;
+	}
+	for (size_t i = 0; config_modules[i]; i++)
+		if ((config_modules[i]->place == MODULE_HANDLER || config_modules[i]->place == MODULE_GLOBAL)
+		    && strcmp(config_modules[i]->name, sec->name) == 0)
+			return config_modules[i];
+	return NULL;
+}
+
+/* The validator of every module option: remember the line (for
+ * config_error()), then call the module's own validator, if any. */
+static int v_module_opt(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const struct config_module *m;
+	cfg_opt_t *own;
+	bool seen = false;
+
+	for (size_t i = 0; i < load.nlines && !seen; i++)
+		seen = load.lines[i].sec == cfg && strcmp(load.lines[i].name, opt->name) == 0;
+	if (!seen && (opt->flags & CFGF_MODIFIED)) {
+		if (load.nlines == load.lines_cap) {
+			size_t cap = load.lines_cap ? 2 * load.lines_cap : 16;
+			struct opt_line *v = realloc(load.lines, cap * sizeof(*v));
+
+			if (!v)
+				return 0;
+			load.lines = v;
+			load.lines_cap = cap;
+		}
+		load.lines[load.nlines++] = (struct opt_line){ cfg, opt->name, cfg->line };
+	}
+	m = module_of(cfg, opt->name);
+	own = m ? find_opt(m->opts, opt->name, strlen(opt->name)) : NULL;
+	return own && own->validcb ? own->validcb(cfg, opt) : 0;
+}
+
+struct opt_vec {
+	cfg_opt_t *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void opt_push(struct opt_vec *o, const cfg_opt_t *opt)
+{
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 16;
+		cfg_opt_t *v = realloc(o->v, cap * sizeof(*v));
+
+		if (!v) {
+			o->nomem = true;
+			return;
+		}
+		o->v = v;
+		o->cap = cap;
+	}
+	o->v[o->n++] = *opt;
+}
+
+/* @core, then @extra with v_module_opt, then the END. */
+static void opt_copy(struct opt_vec *o, const cfg_opt_t *opts, bool module)
+{
+	for (; opts && opts->name; opts++) {
+		cfg_opt_t copy = *opts;
+
+		if (module)
+			copy.validcb = v_module_opt;
+		opt_push(o, &copy);
+	}
+}
+
+static cfg_opt_t *opt_end(struct opt_vec *o)
+{
+	cfg_opt_t end = CFG_END();
+
+	opt_push(o, &end);
+	return o->nomem ? NULL : o->v;
+}
+
+static cfg_opt_t *section_of(const char *name, cfg_opt_t *opts, int flags)
+{
+	cfg_opt_t sec = CFG_SEC("", NULL, CFGF_NONE);
+	struct opt_vec o = { 0 };
+
+	sec.name = name;
+	sec.subopts = opts;
+	sec.flags = flags;
+	opt_push(&o, &sec);
+	return o.nomem ? NULL : o.v;
+}
+
+/* A module's block: its table with v_module_opt on every option. */
+static cfg_opt_t *module_block(const struct config_module *m)
+{
+	struct opt_vec o = { 0 };
+
+	opt_copy(&o, m->opts, true);
+	return opt_end(&o);
+}
+
+static cfg_opt_t *schema_build(char *why, size_t whysize)
+{
+	struct opt_vec chain = { 0 }, handler = { 0 }, server = { 0 }, root = { 0 };
+	cfg_opt_t *sec;
+
+	why[0] = '\0';
+	/* handler "TITLE" { }: the union of the chain handlers' options.
+	 * One name means one option: same type and default everywhere
+	 * (test-modules checks), so each handler's parse() sees its own
+	 * defaults. */
+	for (size_t i = 0; config_modules[i]; i++) {
+		const struct config_module *m = config_modules[i];
+
+		for (cfg_opt_t *opt = m->opts; m->place == MODULE_CHAIN && opt && opt->name; opt++)
+			if (!find_opt(chain.v, opt->name, strlen(opt->name))) {
+				cfg_opt_t copy = *opt;
+
+				copy.validcb = v_module_opt;
+				opt_push(&chain, &copy);
+				/* find_opt needs the END after the last */
+				opt_end(&chain);
+				chain.n--;
+			}
+	}
+	opt_copy(&handler, handler_opts, false);
+	opt_copy(&server, server_opts, false);
+	opt_copy(&root, root_opts, false);
+	for (size_t i = 0; config_modules[i]; i++) {
+		const struct config_module *m = config_modules[i];
+		struct opt_vec *to = m->place == MODULE_HANDLER ? &handler : m->place == MODULE_GLOBAL ? &root : NULL;
+
+		if (m->place == MODULE_SERVER) {
+			/* merged into the listener: a name must be new there */
+			for (cfg_opt_t *opt = m->opts; opt && opt->name; opt++) {
+				size_t len = strlen(opt->name);
+				bool clash = find_opt(server_opts, opt->name, len) || !strcmp(opt->name, "tls")
+					     || !strcmp(opt->name, "handler");
+
+				for (size_t k = 0; k < i && !clash; k++)
+					clash = config_modules[k]->place == MODULE_SERVER
+						&& find_opt(config_modules[k]->opts, opt->name, len);
+				if (clash)
+					snprintf(why, whysize, "module %s: option %s clashes with another listener option",
+						 m->name, opt->name);
+			}
+			opt_copy(&server, m->opts, true);
+		} else if (to) {
+			if (!(sec = module_block(m)))
+				return NULL;
+			opt_push(to, section_of(m->name, sec, CFGF_NONE));
+		}
+	}
+	if (!(sec = section_of("handler", opt_end(&chain), CFGF_MULTI | CFGF_TITLE)))
+		return NULL;
+	{
+		struct opt_vec hc = { 0 };
+
+		opt_push(&hc, sec);
+		opt_push(&handler, section_of("handlerchain", opt_end(&hc), CFGF_NONE));
+	}
+	opt_push(&server, section_of("tls", tls_opts, CFGF_NONE));
+	opt_push(&server, section_of("handler", opt_end(&handler), CFGF_NONE));
+	opt_end(&server);
+	opt_push(&root, section_of("smtpserver", server.v, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES));
+	opt_push(&root, section_of("lmtpserver", server.v, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES));
+	return opt_end(&root);
+}
+
+/* Built once: a process loads its configuration once, tests a few times. */
+static cfg_opt_t *schema(char *why, size_t whysize)
+{
+	static cfg_opt_t *root;
+	static char err[256];
+
+	if (!root)
+		root = schema_build(err, sizeof(err));
+	snprintf(why, whysize, "%s", root ? err : "out of memory");
+	return root;
+}
+
+static int module_line(const cfg_t *sec, const char *opt)
+{
+	for (size_t i = 0; opt && i < load.nlines; i++)
+		if (load.lines[i].sec == sec && strcmp(load.lines[i].name, opt) == 0)
+			return load.lines[i].line;
+	return sec ? sec->line : 0;
+}
+
+static void module_report(cfg_t *sec, const char *opt, enum diag_level level, const char *fmt, va_list ap)
+{
+	int line = module_line(sec, opt);
+
+	if (line > 0) {
+		report_at(line, level, fmt, ap);
+	} else {
+		char msg[1024];
+		int n = snprintf(msg, sizeof(msg), "%s: %s", load.path ? load.path : "", level == DIAG_WARNING ? "warning: " : "");
+
+		vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+		for (char *p = msg; *p; p++)
+			if ((unsigned char)*p < 32 || *p == 127)
+				*p = '?';
+		if (level == DIAG_ERROR)
+			load.errors++;
+		if (load.fn)
+			load.fn(load.ctx, level, msg);
+	}
+}
+
+void config_error(cfg_t *sec, const char *opt, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	module_report(sec, opt, DIAG_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+void config_warn(cfg_t *sec, const char *opt, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	module_report(sec, opt, DIAG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+const void *config_listener_settings(const struct listener *l, const struct config_module *m)
+{
+	ssize_t i = module_index(m);
+
+	return l && l->settings && i >= 0 ? l->settings[i] : NULL;
+}
+
+const void *config_global_settings(const struct config *c, const struct config_module *m)
+{
+	ssize_t i = module_index(m);
+
+	return c && c->settings && i >= 0 ? c->settings[i] : NULL;
+}
+
+/* Run @m's parse() on @sec into *@settings_r.  0, or -ENOMEM. */
+static int module_parse(const struct config_module *m, cfg_t *sec, const struct module_ctx *ctx,
+			void **settings_r)
+{
+	int before = load.errors, rc;
+
+	if (!m->parse)
+		return 0;
+	rc = m->parse(sec, ctx, settings_r);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0 && load.errors == before)
+		config_error(sec, NULL, "%s: invalid settings", m->name);
+	return 0;
+}
+
+/* handler "TITLE" { }: a known title, and only that handler's options. */
+static int convert_chain(cfg_t *chain, const struct module_ctx *ctx, struct listener *l)
+{
+	unsigned n = cfg_size(chain, "handler");
+	char names[512];
+	int rc;
+
+	l->chain = calloc(n + 1, sizeof(*l->chain));
+	if (!l->chain)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		cfg_t *e = cfg_getnsec(chain, "handler", i);
+		const struct config_module *m = module_find(MODULE_CHAIN, cfg_title(e));
+		bool ok = true;
+
+		if (!m) {
+			config_error(e, NULL, "handlerchain: unknown handler '%s' (known: %s)", cfg_title(e),
+				     module_names(MODULE_CHAIN, names, sizeof(names)));
+			continue;
+		}
+		for (cfg_opt_t *o = e->opts; o && o->name; o++)
+			if ((o->flags & CFGF_MODIFIED) && !find_opt(m->opts, o->name, strlen(o->name))) {
+				config_error(e, o->name, "handlerchain: %s takes no option %s", m->name, o->name);
+				ok = false;
+			}
+		if (!ok)
+			continue;
+		l->chain[l->nchain].mod = m;
+		if ((rc = module_parse(m, e, ctx, &l->chain[l->nchain].settings)) < 0)
+			return rc;
+		l->nchain++;
+	}
+	return 0;
+}
+
+/* After the core conversion: every module parses its place, present in
+ * the file or not (libconfuse's default section then). */
+static int convert_modules(cfg_t *cfg, struct config *c)
+{
+	static const char *const kinds[] = { "smtpserver", "lmtpserver" };
+	size_t nm = module_count(), k = 0;
+	struct module_ctx ctx = { .file = load.path, .resolve = load.resolve, .deep = load.deep, .cfg = c };
+	int rc;
+
+	if (!(c->settings = calloc(nm + 1, sizeof(*c->settings))))
+		return -ENOMEM;
+	for (size_t i = 0; i < nm; i++)
+		if (config_modules[i]->place == MODULE_GLOBAL
+		    && (rc = module_parse(config_modules[i], cfg_getsec(cfg, config_modules[i]->name), &ctx,
+					  &c->settings[i])) < 0)
+			return rc;
+	for (size_t kind = 0; kind < 2; kind++)
+		for (unsigned j = 0; j < cfg_size(cfg, kinds[kind]) && k < c->nlisteners; j++) {
+			cfg_t *sec = cfg_getnsec(cfg, kinds[kind], j);
+			cfg_t *h = cfg_getsec(sec, "handler");
+			struct listener *l = &c->listeners[k++];
+
+			ctx.listener = l->name;
+			ctx.lmtp = l->proto == PROTO_LMTP;
+			if (!(l->settings = calloc(nm + 1, sizeof(*l->settings))))
+				return -ENOMEM;
+			for (size_t i = 0; i < nm; i++) {
+				const struct config_module *m = config_modules[i];
+
+				rc = 0;
+				if (m->place == MODULE_SERVER)
+					rc = module_parse(m, sec, &ctx, &l->settings[i]);
+				else if (m->place == MODULE_HANDLER)
+					rc = module_parse(m, cfg_getsec(h, m->name), &ctx, &l->settings[i]);
+				if (rc < 0)
+					return rc;
+			}
+			if ((rc = convert_chain(cfg_getsec(h, "handlerchain"), &ctx, l)) < 0)
+				return rc;
+		}
+	return 0;
 }
 
 /* What cfg_set_validate_func() does for "a|b|c", where a section on the
@@ -662,7 +1015,6 @@ static void set_validators(cfg_t *cfg)
 		{ "handler|authorizedAddresses", v_authorized },
 		{ "handler|maxmessagesize", v_nonneg },
 		{ "handler|smtpGreeting", v_greeting },
-		{ "handler|handlerchain|handler", v_chain_handler },
 	};
 	cfg_opt_t *smtp = find_opt(cfg->opts, "smtpserver", 10);
 	cfg_opt_t *lmtp = find_opt(cfg->opts, "lmtpserver", 10);
@@ -717,7 +1069,6 @@ static int convert_listener(cfg_t *sec, enum listener_proto proto, struct listen
 {
 	cfg_t *h = cfg_getsec(sec, "handler");
 	cfg_t *t = cfg_getsec(sec, "tls");
-	cfg_t *chain = cfg_getsec(h, "handlerchain");
 	const char *auth = cfg_getstr(h, "authRequired");
 	unsigned n;
 
@@ -758,17 +1109,8 @@ static int convert_listener(cfg_t *sec, enum listener_proto proto, struct listen
 	l->brackets_enforce = cfg_size(h, "addressBracketsEnforcement") ? cfg_getbool(h, "addressBracketsEnforcement") : proto == PROTO_SMTP;
 	l->greeting = dup_or_null(cfg_getstr(h, "smtpGreeting"));
 
-	n = cfg_size(chain, "handler");
-	l->chain = calloc(n + 1, sizeof(*l->chain));
-	if (!l->chain || !l->name || !l->hello_name)
+	if (!l->name || !l->hello_name)
 		return -ENOMEM;
-	for (unsigned i = 0; i < n; i++) {
-		cfg_t *e = cfg_getnsec(chain, "handler", i);
-
-		l->chain[i].def = chain_lookup(cfg_title(e));
-		l->chain[i].max_rcpt = cfg_size(e, "maxRcpt") ? cfg_getint(e, "maxRcpt") : 0;
-	}
-	l->nchain = n;
 	return 0;
 }
 
@@ -958,11 +1300,23 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 		return -EINVAL;
 	}
 	check_braces(text);
-	cfg = cfg_init(root_opts, CFGF_NONE);
+	{
+		char why[256];
+		cfg_opt_t *opts = schema(why, sizeof(why));
+
+		if (!opts || why[0]) {
+			/* a module breaks the rules of module.h: no load */
+			report_line(1, DIAG_ERROR, "%s", why);
+			free(text);
+			return opts ? -EINVAL : -ENOMEM;
+		}
+		cfg = cfg_init(opts, CFGF_NONE);
+	}
 	if (!cfg) {
 		free(text);
 		return -ENOMEM;
 	}
+	load.nlines = 0;
 	cfg_set_error_function(cfg, cfg_errfn);
 	set_validators(cfg);
 	rc = cfg_parse_buf(cfg, text);
@@ -973,13 +1327,22 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	free(load.list_value);
 	load.list_value = NULL;
 	load.list_opt = NULL;
-	if (rc != CFG_SUCCESS || load.errors > 0) {
+	if (rc != CFG_SUCCESS) {
 		cfg_free(cfg);
 		return -EINVAL;
 	}
+	/* converted even after errors, so that the modules report theirs
+	 * too: one --check lists every problem */
 	c = calloc(1, sizeof(*c));
 	rc = c ? convert(cfg, path, c) : -ENOMEM;
+	if (rc == 0)
+		rc = convert_modules(cfg, c);
 	cfg_free(cfg);
+	free(load.lines);
+	load.lines = NULL;
+	load.nlines = load.lines_cap = 0;
+	if (rc == 0 && load.errors > 0)
+		rc = -EINVAL;
 	if (rc < 0) {
 		config_free(c);
 		return rc;
@@ -1013,9 +1376,20 @@ void config_free(struct config *c)
 		free(l->hello_name);
 		netlist_free(&l->authorized);
 		free(l->greeting);
+		for (size_t k = 0; k < l->nchain; k++)
+			if (l->chain[k].mod->free)
+				l->chain[k].mod->free(l->chain[k].settings);
 		free(l->chain);
+		for (size_t k = 0; l->settings && config_modules[k]; k++)
+			if (l->settings[k] && config_modules[k]->free)
+				config_modules[k]->free(l->settings[k]);
+		free(l->settings);
 	}
 	free(c->listeners);
+	for (size_t k = 0; c->settings && config_modules[k]; k++)
+		if (c->settings[k] && config_modules[k]->free)
+			config_modules[k]->free(c->settings[k]);
+	free(c->settings);
 	free_list(c->domains, c->ndomains);
 	free(c->file);
 	free(c->users);

@@ -18,10 +18,13 @@ enum auth_mode { AUTH_FALSE, AUTH_TRUE, AUTH_ANNOUNCE };
 
 enum listener_proto { PROTO_SMTP, PROTO_LMTP };
 
-/* One handlerchain entry: a fast-fail handler and its options. */
+struct config_module;
+
+/* One handlerchain entry: a handler (a MODULE_CHAIN module, see
+ * handlers/chain.h) and the settings its parse() made of its block. */
 struct chain_entry {
-	const struct handler_def *def;
-	long max_rcpt;		/* MaxRcptHandler */
+	const struct config_module *mod;
+	void *settings;
 };
 
 struct tls_conf {
@@ -60,6 +63,9 @@ struct listener {
 	char *greeting;		/* NULL or "" = generated */
 	struct chain_entry *chain;
 	size_t nchain;
+	/* MODULE_SERVER and MODULE_HANDLER settings, indexed like
+	 * config_modules[] (config_listener_settings()) */
+	void **settings;
 };
 
 struct config {
@@ -73,6 +79,9 @@ struct config {
 	char *lmtp;
 	struct listener *listeners;
 	size_t nlisteners;
+	/* MODULE_GLOBAL settings, indexed like config_modules[]
+	 * (config_global_settings()) */
+	void **settings;
 };
 
 enum diag_level { DIAG_WARNING, DIAG_ERROR };

@@ -286,6 +286,50 @@ static bool core_handler(const char *cls)
 	return false;
 }
 
+/* <KEY>value</KEY> inside a chain handler, where the handler declares
+ * KEY as a number, a boolean or a string (handlers/chain/): written
+ * as it is.  False when the handler has no such scalar option. */
+static bool chain_option(struct tr *t, struct xl *l, const struct handler_def *def, xmlNodePtr c)
+{
+	cfg_opt_t *o = def->conf.opts;
+	char *v, *q;
+	long n;
+	bool b;
+
+	while (o && o->name && !is(c, o->name))
+		o++;
+	if (!o || !o->name || (o->flags & CFGF_LIST))
+		return false;
+	switch (o->type) {
+	case CFGT_INT:
+		/* James: maxRcpt 0 = no limit, which is the handler without
+		 * the option */
+		if (opt_long(t, c, &n) && !(n == 0 && strcmp(o->name, "maxRcpt") == 0))
+			fprintf(l->chainf, " %s = %ld", o->name, n);
+		return true;
+	case CFGT_BOOL:
+		v = text_of(c);
+		if (v && parse_bool(v, &b) == 0)
+			fprintf(l->chainf, " %s = %s", o->name, b ? "true" : "false");
+		else
+			warn(t, c, "<%s> is not a boolean; not carried over", ename(c));
+		free(v);
+		return true;
+	case CFGT_STR:
+		v = text_of(c);
+		q = quote(v ? v : "");
+		if (q)
+			fprintf(l->chainf, " %s = %s", o->name, q);
+		else
+			warn(t, c, "<%s> holds control characters; not carried over", ename(c));
+		free(q);
+		free(v);
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void chain_handler(struct tr *t, struct xl *l, xmlNodePtr h)
 {
 	char *cls = attr_of(h, "class");
@@ -314,19 +358,12 @@ static void chain_handler(struct tr *t, struct xl *l, xmlNodePtr h)
 		if (!l->chainf)
 			abort();
 	}
-	fprintf(l->chainf, "      handler \"%s\" {", def->name);
+	fprintf(l->chainf, "      handler \"%s\" {", def->conf.name);
 	for (xmlNodePtr c = h->children; c; c = c->next) {
-		long v;
-
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (is(c, "maxRcpt") && (def->options & HOPT_MAX_RCPT)) {
-			/* James: 0 = no limit, which is the handler without the option */
-			if (opt_long(t, c, &v) && v > 0)
-				fprintf(l->chainf, " maxRcpt = %ld", v);
-		} else {
-			warn(t, c, "%s option <%s> is not carried over", def->name, ename(c));
-		}
+		if (!chain_option(t, l, def, c))
+			warn(t, c, "%s option <%s> is not carried over", def->conf.name, ename(c));
 	}
 	fprintf(l->chainf, " }\n");
 out:

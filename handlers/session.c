@@ -62,9 +62,12 @@ static void send_reply(struct session *s, int code, const char *enh, const char 
 void session_reply(struct session *s, enum reply_id id)
 {
 	const struct reply *r = reply_get(id);
+	struct reply custom;
 
 	if (id == RP_NONE)
 		return;
+	if (chain_take_reply(s, id, &custom))
+		r = &custom;	/* a handler's own text (chain_reply()) */
 	send_reply(s, r->code, r->enh, r->text, true);
 	if (reply_closes(id))
 		s->state = ST_CLOSING;
@@ -153,10 +156,12 @@ static void txn_reset(struct session *s)
 	target_set_clear(&t->targets);
 	if (s->state == ST_MAIL || s->state == ST_RCPT)
 		s->state = ST_READY;
+	chain_run_reset(s);
 }
 
 void session_finish(struct session *s)
 {
+	chain_close(s);
 	tls_finish(s);
 	free(s->txn.rcpts);
 	target_set_free(&s->txn.targets);
@@ -191,46 +196,6 @@ static const char *proto_name(const struct session *s)
 			     : (s->auth_user[0] ? "ESMTPA" : "ESMTP");
 }
 
-/* ---- hooks ---------------------------------------------------------------- */
-
-static enum reply_id run_rcpt_hooks(struct session *s, const struct mailbox *to)
-{
-	bool valid_seen = false;
-
-	for (size_t i = 0; i < s->lst->nchain; i++) {
-		const struct chain_entry *e = &s->lst->chain[i];
-		enum reply_id r;
-
-		if (e->def == &valid_rcpt_handler)
-			valid_seen = true;
-		if (e->def->on_rcpt && (r = e->def->on_rcpt(s, e, to)) != RP_NONE)
-			return r;
-	}
-	/* ValidRcptHandler is never optional: a receiver must not accept mail
-	 * it cannot store.  Unnamed, it runs last. */
-	return valid_seen ? RP_NONE : valid_rcpt_handler.on_rcpt(s, NULL, to);
-}
-
-static enum reply_id run_hooks(struct session *s, enum hook_point point, const void *arg)
-{
-	for (size_t i = 0; i < s->lst->nchain; i++) {
-		const struct chain_entry *e = &s->lst->chain[i];
-		const struct handler_def *d = e->def;
-		enum reply_id r = RP_NONE;
-
-		switch (point) {
-		case HOOK_CONNECT: if (d->on_connect) r = d->on_connect(s, e); break;
-		case HOOK_HELO: if (d->on_helo) r = d->on_helo(s, e, arg); break;
-		case HOOK_MAIL: if (d->on_mail) r = d->on_mail(s, e, arg); break;
-		case HOOK_DATA_END: if (d->on_data_end) r = d->on_data_end(s, e); break;
-		case HOOK_RCPT: break;	/* run_rcpt_hooks */
-		}
-		if (r != RP_NONE)
-			return r;
-	}
-	return RP_NONE;
-}
-
 /* ---- commands ------------------------------------------------------------- */
 
 static enum reply_id helo_common(struct session *s, const char *arg)
@@ -243,7 +208,7 @@ static enum reply_id helo_common(struct session *s, const char *arg)
 	 * it (conformance S5/S6): a domain or an address literal. */
 	if (!domain_valid(arg, strlen(arg), DOM_LITERAL | DOM_UNDERSCORE))
 		return RP_HELO_BAD;
-	if ((r = run_hooks(s, HOOK_HELO, arg)) != RP_NONE)
+	if ((r = chain_run_helo(s, arg)) != RP_NONE)
 		return r;
 	txn_reset(s);
 	snprintf(s->helo, sizeof(s->helo), "%s", arg);
@@ -402,7 +367,7 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 		log_msg(LOG_WARNING, "user %s may not send as <%s>", s->auth_user, esc);
 		return RP_SENDER_NOT_OWNED;
 	}
-	if ((r = run_hooks(s, HOOK_MAIL, &t->from)) != RP_NONE)
+	if ((r = chain_run_mail(s, &t->from)) != RP_NONE)
 		return r;
 	t->smtputf8 = utf8;
 	snprintf(t->params, sizeof(t->params), "%s%s%s", body8 ? "BODY=8BITMIME" : "",
@@ -494,7 +459,10 @@ static enum reply_id cmd_rcpt(struct session *s, char *arg)
 	if (to.utf8 && !t->smtputf8)
 		return RP_UTF8_REQUIRED;
 	t->rcpt_attempts++;
-	if ((r = run_rcpt_hooks(s, &to)) != RP_NONE) {
+	r = chain_run_rcpt(s, &to);
+	if (r != RP_NONE && reply_get(r)->code < 400)
+		return r;	/* accepted, not added: a duplicate */
+	if (r != RP_NONE) {
 		char text[ADDR_TEXT_MAX], esc[ADDR_TEXT_MAX * 2];
 
 		mailbox_format(&to, text, sizeof(text));
@@ -619,6 +587,8 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 	enum reply_id verdict;
 
 	(void)arg;
+	if ((verdict = chain_run_data(s)) != RP_NONE)
+		return verdict;
 	s->ntxn++;
 	snprintf(msgid, sizeof(msgid), "%s.%u", s->id, s->ntxn);
 	format_received(s, msgid, received, sizeof(received));
@@ -672,6 +642,8 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 		if (memchr(c->in + c->in_pos, '\n', used))
 			conn_set_deadline(c);
 		c->in_pos += used;
+		if (olen && chain_wants_content(s))
+			chain_run_content(s, out, olen);
 		for (size_t i = 0; i < nsinks && olen; i++)
 			if (!sinks[i].error)
 				sinks[i].ops->write(&sinks[i], out, olen);
@@ -690,7 +662,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 	} else if (d.loop) {
 		verdict = RP_LOOP;
 	} else {
-		verdict = run_hooks(s, HOOK_DATA_END, NULL);
+		verdict = chain_run_data_end(s);
 	}
 	if (s->state != ST_CLOSING && verdict == RP_NONE) {
 		/* SMTP is all or nothing: after a failure the later sinks
@@ -1085,7 +1057,11 @@ static void dispatch(struct session *s, char *line)
 			break;
 		}
 	if (!cmd || ((cmd->flags & F_AUTH) && s->lst->auth == AUTH_FALSE)) {
-		r = RP_UNKNOWN_CMD;
+		char verb[32];
+
+		snprintf(verb, sizeof(verb), "%.*s", (int)vlen, line);
+		if ((r = chain_run_unknown(s, verb)) == RP_NONE)
+			r = RP_UNKNOWN_CMD;
 	} else if (!(cmd->protos & (1u << s->proto))) {
 		/* RFC 2033 §4.1: HELO/EHLO are not LMTP; anything else
 		 * SMTP-only (AUTH) is simply unknown there. */
@@ -1133,10 +1109,19 @@ void session_run(struct session *s)
 
 	log_msg(LOG_INFO, "connect from [%s]%s", s->peer_text, s->trusted ? " (authorized)" : "");
 	/* RFC 8314 §3.3: TLS from the first byte, then the greeting */
-	if (s->lst->tls.socket_tls && tls_start(s) < 0)
+	if (s->lst->tls.socket_tls && tls_start(s) < 0) {
 		s->state = ST_CLOSING;
-	else
-		greet(s);
+	} else {
+		enum reply_id r = chain_connect(s);
+
+		if (r == RP_NONE) {
+			greet(s);
+		} else {
+			/* refused before the greeting: the reply, then close */
+			session_reply(s, r);
+			s->state = ST_CLOSING;
+		}
+	}
 	while (s->state != ST_CLOSING) {
 		int res;
 

@@ -81,6 +81,7 @@ struct session {
 	bool aliases_loaded;
 	struct transaction txn;
 	struct target_set pending;	/* targets of the RCPT being checked */
+	struct chain_run *chain;	/* the handlers' state (chain.c) */
 	char line[AUTH_LINE_MAX + 1];
 };
 

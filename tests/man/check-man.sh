@@ -6,7 +6,8 @@
 # PAGEs are the generated pages (build dir).  Prints TAP.  Checks:
 #   - each page renders with groff -man -ww without a single warning;
 #   - no @VARIABLE@ is left unsubstituted by configure_file();
-#   - every option key declared in config/config.c (CFG_* lines) is a
+#   - every option key declared in config/config.c and in the files of the
+#     configuration modules (CFG_* lines) is a
 #     ".B KEY" / ".BR KEY" tag in smtpd.conf.5;
 #   - every option of handlers/server.c is documented in smtpd.8, and
 #     EXIT STATUS lists exactly the codes server.c returns (and 0);
@@ -81,7 +82,10 @@ conf5=$(page_named smtpd.conf.5)
 smtpd8=$(page_named smtpd.8)
 
 # ---- every configuration key is documented ----------------------------------
-keys=$(grep -oE 'CFG_[A-Z_]+\("[A-Za-z]+"' "$src/config/config.c" | sed -E 's/.*"(.*)"/\1/' | sort -u)
+# config.c's core keys, and the keys of every configuration module
+# (config/module.h: a file that declares ".place = MODULE_...")
+modules=$(grep -rlE '\.place = MODULE_' "$src" --include='*.c' --exclude-dir='build*' --exclude-dir=tests || true)
+keys=$(grep -ohE 'CFG_[A-Z_]+\("[A-Za-z]+"' "$src/config/config.c" $modules | sed -E 's/.*"(.*)"/\1/' | sort -u)
 nkeys=$(printf '%s\n' "$keys" | grep -c .)
 if [ "$nkeys" -lt 30 ]; then
 	not_ok "config.c declares the keys" "found only $nkeys CFG_ keys: has config.c changed shape?"

@@ -233,9 +233,12 @@ static void full(const char *dir)
 	ok(!mx->verify_identity, "verifyIdentity false");
 	is_int(mx->max_kb, 10240, "maxmessagesize");
 	is_str(mx->greeting, "Welcome", "smtpGreeting");
-	ok(mx->nchain == 2 && mx->chain[0].def == chain_lookup("ValidRcptHandler")
-	   && mx->chain[1].def == chain_lookup("MaxRcptHandler") && mx->chain[1].max_rcpt == 100
-	   && mx->chain[0].max_rcpt == 0, "handlerchain in order with maxRcpt");
+	/* (MaxRcptHandler's settings are a struct whose first member is
+	 * the limit, a long: handlers/chain/maxrcpt.c) */
+	ok(mx->nchain == 2 && mx->chain[0].mod == &chain_lookup("ValidRcptHandler")->conf
+	   && mx->chain[1].mod == &chain_lookup("MaxRcptHandler")->conf
+	   && mx->chain[1].settings && *(const long *)mx->chain[1].settings == 100
+	   && !mx->chain[0].settings, "handlerchain in order with maxRcpt");
 	ok(!sub->enabled, "enabled = false");
 	ok(!sub->helo_enforce && !sub->brackets_enforce, "enforcement turned off on smtpserver");
 	ok(lm->helo_enforce && lm->brackets_enforce, "enforcement turned on on lmtpserver");
@@ -363,7 +366,7 @@ static void contract(void)
 	ok(l && strcmp(l->name, "submission") == 0 && l->auth == AUTH_TRUE && l->authorized.n == 0,
 	   "by name: submission (authRequired, no authorized addresses)");
 	l = config_listener(c, PROTO_SMTP, "smtp", why, sizeof(why));
-	ok(l && l->nchain == 2 && l->chain[1].max_rcpt == 100 && l->tls.start_tls
+	ok(l && l->nchain == 2 && *(const long *)l->chain[1].settings == 100 && l->tls.start_tls
 	   && strcmp(l->hello_name, "mx.example.org") == 0, "by name: smtp, as written");
 	l = config_listener(c, PROTO_SMTP, "smtps", why, sizeof(why));
 	ok(l && l->tls.socket_tls && !l->tls.start_tls, "by name: smtps (implicit TLS)");
