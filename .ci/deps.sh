@@ -26,6 +26,9 @@ packages=(
 	# tests/systemd, bench/systemd-cpu: a Debian 12 rootfs (mmdebstrap)
 	# booted with systemd-nspawn (systemd-container); nsenter is util-linux
 	mmdebstrap systemd-container
+	# tests/lib/fakedns.py: a scripted DNS server (DNS handlers, relay);
+	# dig to look at it by hand
+	python3-dnslib bind9-dnsutils
 	# tests/fuzz: libFuzzer comes with clang's runtime (libclang-rt-14-dev);
 	# llvm gives llvm-symbolizer for readable sanitizer reports
 	clang libclang-rt-14-dev llvm
