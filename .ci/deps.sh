@@ -34,6 +34,13 @@ packages=(
 	clang libclang-rt-14-dev llvm
 )
 
+# --deb: what tests/fresh/build-deb needs on top (debian/control's
+# Build-Depends are the build packages above, debhelper provides the
+# dh-sequence-installsysusers add-on).
+if [ "${1:-}" = --deb ]; then
+	packages+=(debhelper dpkg-dev lintian)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
