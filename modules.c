@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "chain.h"
+#include "proxy-accept.h"
 
 /* handlerchain handlers (handlers/chain/) */
 extern const struct handler_def max_rcpt_handler;
@@ -17,5 +18,7 @@ extern const struct handler_def max_rcpt_handler;
 const struct config_module *const config_modules[] = {
 	&valid_rcpt_handler.conf,
 	&max_rcpt_handler.conf,
+	/* listener features (MODULE_SERVER) */
+	&proxy_module,
 	NULL
 };

@@ -14,7 +14,9 @@
 #include "conn.h"
 #include "log.h"
 #include "maildir.h"
+#include "proxy-accept.h"
 #include "session.h"
+#include "tls.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -93,7 +95,9 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 	char why[512], host[256];
 	struct conn conn;
 	struct session s;
-	struct netaddr peer;
+	const struct proxy_settings *ps;
+	struct proxy_conn pc = { 0 };
+	bool proxy_in_tls;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "c:s:Vh", opts, NULL)) != -1) {
@@ -145,15 +149,37 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 		host[sizeof(host) - 1] = '\0';
 		maildir_set_host(host);
 	}
-	session_peer_from_fd(0, &peer);
+	session_peer_from_fd(0, &pc.peer);
 	/* Every reply leaves in one write when the session flushes; Nagle
 	 * would only hold back the last records of a TLS flight until the
 	 * client's delayed ACK, 40 ms later (bench/RESULTS.md).  Not a TCP
 	 * socket (pipes, UNIX sockets): nothing to do. */
 	(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	conn_init(&conn, 0, 1, (int)(lst->timeout > 2000000 ? 2000000000 : lst->timeout * 1000));
-	session_init(&s, cfg, lst, &conn, &peer);
+	/* Behind a load balancer the PROXY header names the peer, before
+	 * anything is sent (HAProxy's proxy-protocol.txt §2: the receiver
+	 * must not start before it has the whole header); a bad one closes
+	 * the connection without a word. */
+	ps = proxy_listener(lst);
+	proxy_in_tls = ps && !ps->first && lst->tls.socket_tls;
+	if (ps && !proxy_in_tls && proxy_accept(ps, &conn, &pc) < 0) {
+		config_free(cfg);
+		return 0;
+	}
+	session_init(&s, cfg, lst, &conn, &pc.peer);
 	log_set_session(s.id);
+	if (proxy_in_tls) {
+		/* proxyFirst = false: the header is the first thing inside
+		 * implicit TLS */
+		if (tls_start(&s) < 0 || proxy_accept(ps, &conn, &pc) < 0) {
+			session_finish(&s);
+			config_free(cfg);
+			return 0;
+		}
+		session_set_peer(&s, &pc.peer);
+	}
+	if (ps)
+		proxy_log_accepted(&pc);
 	/* The units run lmtpd as the mail store's owner: as root it would
 	 * write maildirs with root's rights (lmtpd(8)). */
 	if (proto == PROTO_LMTP && geteuid() == 0)

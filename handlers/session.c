@@ -113,6 +113,13 @@ void session_peer_from_fd(int fd, struct netaddr *peer)
 			memset(peer, 0, sizeof(*peer));
 }
 
+void session_set_peer(struct session *s, const struct netaddr *peer)
+{
+	s->peer = *peer;
+	netaddr_format(peer, s->peer_text, sizeof(s->peer_text));
+	s->trusted = netlist_match(&s->lst->authorized, peer);
+}
+
 /* ---- session -------------------------------------------------------------- */
 
 void session_init(struct session *s, const struct config *cfg,
@@ -127,9 +134,7 @@ void session_init(struct session *s, const struct config *cfg,
 	s->cfg = cfg;
 	s->lst = lst;
 	s->conn = conn;
-	s->peer = *peer;
-	netaddr_format(peer, s->peer_text, sizeof(s->peer_text));
-	s->trusted = netlist_match(&lst->authorized, peer);
+	session_set_peer(s, peer);
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
 		struct timespec ts;
 
@@ -1109,7 +1114,7 @@ void session_run(struct session *s)
 
 	log_msg(LOG_INFO, "connect from [%s]%s", s->peer_text, s->trusted ? " (authorized)" : "");
 	/* RFC 8314 §3.3: TLS from the first byte, then the greeting */
-	if (s->lst->tls.socket_tls && tls_start(s) < 0) {
+	if (s->lst->tls.socket_tls && !s->tls_active && tls_start(s) < 0) {
 		s->state = ST_CLOSING;
 	} else {
 		enum reply_id r = chain_connect(s);

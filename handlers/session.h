@@ -110,5 +110,9 @@ enum reply_id session_valid_rcpt(struct session *s, const struct mailbox *to);
 /* Resolve the peer of fd 0: getpeername, else $REMOTE_ADDR, else
  * $TCPREMOTEIP, else unknown (trusted for nothing). */
 void session_peer_from_fd(int fd, struct netaddr *peer_r);
+/* The peer is @peer from now on: its text, and whether it is in
+ * authorizedAddresses (a load balancer's PROXY header names it, see
+ * proxy-accept.h). */
+void session_set_peer(struct session *s, const struct netaddr *peer);
 
 #endif
