@@ -5,9 +5,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "maildir.h"
+#include "proxy-accept.h"
 
 /* A hard cap on one session, as a multiple of the idle timeout: a client
  * that trickles a byte per timeout cannot hold a process forever. */
@@ -113,6 +116,20 @@ static bool tls_on(const struct listener *l)
 	return l->tls.socket_tls || l->tls.start_tls;
 }
 
+/* A proxyTrusted entry as systemd and xinetd write it: ADDRESS/PREFIX
+ * with the host bits cleared. */
+static void trusted_entry(const struct netrange *r, char *buf, size_t size)
+{
+	struct netaddr net = r->net;
+	unsigned bits = net.family == AF_INET ? 32 : 128, p = r->prefix < bits ? r->prefix : bits;
+	char text[64];
+
+	for (unsigned i = p; i < bits; i++)
+		net.addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	netaddr_format(&net, text, sizeof(text));
+	snprintf(buf, size, "%s/%u", text, p);
+}
+
 static const char *basename_of(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -123,6 +140,7 @@ static const char *basename_of(const char *path)
 void units_write_socket(const struct config *cfg, const struct listener *l, const struct launch_opts *o, FILE *out)
 {
 	bool v6 = false, unix_path = false;
+	const struct proxy_settings *ps;
 
 	for (size_t i = 0; i < l->nbind; i++) {
 		v6 |= l->bind[i][0] == '[';
@@ -170,6 +188,20 @@ void units_write_socket(const struct config *cfg, const struct listener *l, cons
 		fprintf(out,
 			"# connectionLimitPerIP = %ld: sessions at once from one client address.\n"
 			"MaxConnectionsPerSource=%ld\n", l->conn_limit_per_ip, l->conn_limit_per_ip);
+	ps = proxy_listener(l);
+	if (ps && ps->trusted.n > 0) {
+		fprintf(out,
+			"# proxyRequired with proxyTrusted: only the load balancers may connect\n"
+			"# (smtpd would close any other connection without a reply anyway).\n"
+			"IPAddressAllow=");
+		for (size_t i = 0; i < ps->trusted.n; i++) {
+			char e[80];
+
+			trusted_entry(&ps->trusted.v[i], e, sizeof(e));
+			fprintf(out, "%s%s", i ? " " : "", e);
+		}
+		fprintf(out, "\nIPAddressDeny=any\n");
+	}
 	fprintf(out, "\n[Install]\nWantedBy=sockets.target\n");
 }
 
@@ -251,6 +283,7 @@ void units_write_service(const struct config *cfg, const struct listener *l, con
 
 int xinetd_write(const struct config *cfg, const struct listener *l, const struct launch_opts *o, FILE *out, FILE *err)
 {
+	const struct proxy_settings *ps = proxy_listener(l);
 	int n = 0;
 
 	for (size_t i = 0; i < l->nbind; i++) {
@@ -296,6 +329,17 @@ int xinetd_write(const struct config *cfg, const struct listener *l, const struc
 			fprintf(out, "%ld\n", l->conn_limit_per_ip);
 		else
 			fprintf(out, "UNLIMITED\n");
+		if (ps && ps->trusted.n > 0) {
+			fprintf(out, "\t# proxyRequired with proxyTrusted: only the load balancers\n"
+				"\tonly_from\t=");
+			for (size_t k = 0; k < ps->trusted.n; k++) {
+				char e[80];
+
+				trusted_entry(&ps->trusted.v[k], e, sizeof(e));
+				fprintf(out, " %s", e);
+			}
+			fprintf(out, "\n");
+		}
 		fprintf(out,
 			"\tserver\t\t= %s\n"
 			"\tserver_args\t= -c %s -s %s\n"

@@ -169,6 +169,24 @@ verify() {
 	assert_equal "$(ls "$T/out")" ''
 }
 
+@test "proxyTrusted: the socket lets only the balancers connect (IPAddressAllow=, IPAddressDeny=any)" {
+	cat >>"$T/smtpd.conf" <<-EOF
+	smtpserver "behind" {
+	  bind = { "127.0.0.1:2528" }
+	  proxyRequired = true
+	  proxyTrusted = { "10.0.0.2", "192.0.2.77/24", "2001:db8::1/64" }
+	}
+	EOF
+	units
+	assert_success
+	run cat "$T/out/behind.socket"
+	assert_line 'IPAddressAllow=10.0.0.2/32 192.0.2.0/24 2001:db8::/64'
+	assert_line 'IPAddressDeny=any'
+	run cat "$T/out/mx.socket"
+	refute_line --regexp '^IPAddress'
+	verify "$T/out/behind.socket"
+}
+
 @test "generated units pass systemd-analyze verify" {
 	need_analyze
 	units

@@ -109,6 +109,46 @@ start_xinetd() {
 	assert_line --regexp '^3: (EOF|ConnectionResetError)$'
 }
 
+# proxyTrusted = { ADDRESS }: regenerate the service behind a balancer
+behind_balancer() {
+	sed -i "s|bind = { \"127.0.0.1:$PORT\" }|bind = { \"127.0.0.1:$PORT\" }\n  proxyRequired = true\n  proxyTrusted = { \"$1\" }|" "$T/smtpd.conf"
+	run --separate-stderr "$SMTPD_CONFIG" xinetd -c "$T/smtpd.conf" --smtpd="$SMTPD" --lmtpd="$LMTPD" \
+		--user="$(id -un)" --group="$(id -gn)"
+	assert_success
+	printf '%s\n' "$output" >"$T/xinetd.conf"
+}
+
+@test "proxyTrusted becomes only_from: the balancer's PROXY header names the client" {
+	behind_balancer 127.0.0.1
+	run grep -F $'\tonly_from\t= 127.0.0.1/32' "$T/xinetd.conf"
+	assert_success
+	start_xinetd
+	run timeout 20 python3 "$SRCDIR/tests/proxy/pp_client.py" "$PORT" \
+		'PROXY TCP4 192.0.2.7 127.0.0.1 5555 25\r\n' "EHLO c.example" QUIT
+	assert_success
+	assert_line --partial 'Hello c.example [192.0.2.7]'
+}
+
+@test "proxyTrusted without the peer: xinetd itself refuses the connection" {
+	behind_balancer 192.0.2.1
+	run grep -F $'\tonly_from\t= 192.0.2.1/32' "$T/xinetd.conf"
+	assert_success
+	# smtpd's log on stderr, which under xinetd is the client's socket: if
+	# smtpd ran, the client would read its "not in proxyTrusted" line
+	sed -i 's/^\(\tserver_args\t= .*\)$/\1 --log=stderr/' "$T/xinetd.conf"
+	start_xinetd
+	run timeout 20 python3 "$SRCDIR/tests/proxy/pp_client.py" "$PORT" \
+		'PROXY TCP4 192.0.2.7 127.0.0.1 5555 25\r\n' "EHLO c.example" QUIT
+	assert_output ''
+	# without only_from, smtpd is started and refuses by itself
+	stop_pidfile "$BATS_TEST_TMPDIR/xinetd.run"
+	sed -i '/only_from/d' "$T/xinetd.conf"
+	start_xinetd
+	run timeout 20 python3 "$SRCDIR/tests/proxy/pp_client.py" "$PORT" \
+		'PROXY TCP4 192.0.2.7 127.0.0.1 5555 25\r\n' "EHLO c.example" QUIT
+	assert_output --partial 'connection from [127.0.0.1], not in proxyTrusted: closing'
+}
+
 @test "the example units/smtpd.xinetd runs under xinetd (paths, port and user adapted)" {
 	sed -e "s|= 25\$|= $PORT|; s|= 0.0.0.0\$|= 127.0.0.1|" \
 		-e "s|^\tuser\t\t= smtpd|\tuser\t\t= $(id -un)|; s|^\tgroup\t\t= smtpd|\tgroup\t\t= $(id -gn)|" \
