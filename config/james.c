@@ -5,6 +5,7 @@
 #include "james.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -52,6 +53,14 @@ struct xl {
 	char *bind_raw[MAX_BIND];
 	size_t nbind_raw;
 	long port;		/* James 2 <port>, 0 = none */
+	long bind_line;		/* of <bind>, for the port-0 warning */
+	char *enabled_env;	/* enabled="${env:X}": written as ${X} */
+	bool proxy;		/* <proxyRequired>true */
+	bool auth_block;	/* an <auth> element was seen */
+	char *auth_announce;	/* its values, rendered; NULL = not set */
+	char *auth_required;
+	char *auth_require_ssl;
+	char *auth_plain;
 	long backlog;		/* -1 = not set */
 	bool tls_set, socket_tls, start_tls, keystore;
 	char *certs, *key, *secret;
@@ -70,6 +79,8 @@ struct tr {
 	bool domainlist_seen;
 	struct xl **ls;		/* each apart: a memstream holds &chain */
 	size_t nls;
+	char **envs;		/* environment variables the output reads */
+	size_t nenvs;
 };
 
 /* ---- diagnostics ---------------------------------------------------------- */
@@ -230,6 +241,83 @@ static char *quote(const char *s)
 	return r;
 }
 
+/* ---- environment placeholders ----------------------------------------------
+ * James' Docker and Helm configurations take values from the environment
+ * with Commons Configuration's ${env:NAME} (or ${env:NAME:-default}).
+ * libconfuse expands ${NAME} and ${NAME:-default} in values as it reads
+ * the file, so a placeholder is carried over in that form and its name is
+ * listed for the units' EnvironmentFile= (smtpd.conf(5), ENVIRONMENT). */
+
+static bool has_placeholder(const char *v)
+{
+	return strstr(v, "${") != NULL;
+}
+
+static void env_note(struct tr *t, const char *name, size_t len)
+{
+	char **grown;
+
+	for (size_t i = 0; i < t->nenvs; i++)
+		if (strlen(t->envs[i]) == len && strncmp(t->envs[i], name, len) == 0)
+			return;
+	grown = realloc(t->envs, (t->nenvs + 1) * sizeof(*grown));
+	if (!grown)
+		abort();
+	t->envs = grown;
+	t->envs[t->nenvs++] = strndup(name, len);
+	if (!t->envs[t->nenvs - 1])
+		abort();
+}
+
+/* @v with each ${env:NAME} / ${env:NAME:-default} written as ${NAME} /
+ * ${NAME:-default}; NULL (reported) when a placeholder has another form
+ * (${sys:...}, a nested one, no closing brace). */
+static char *env_rewrite(struct tr *t, xmlNodePtr n, const char *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	const char *p = v;
+
+	if (!f)
+		abort();
+	while (*p) {
+		const char *name, *end;
+		size_t nlen;
+
+		if (p[0] != '$' || p[1] != '{') {
+			fputc(*p++, f);
+			continue;
+		}
+		name = p + 2;
+		if (strncmp(name, "env:", 4) != 0)
+			goto bad;
+		name += 4;
+		nlen = 0;
+		while (name[nlen] == '_' || isalpha((unsigned char)name[nlen]) ||
+		       (nlen > 0 && isdigit((unsigned char)name[nlen])))
+			nlen++;
+		end = name + nlen;
+		if (nlen == 0)
+			goto bad;
+		if (end[0] == ':' && end[1] == '-')
+			end = strchr(end, '}');
+		if (!end || *end != '}' || memchr(name, '$', (size_t)(end - name)))
+			goto bad;
+		env_note(t, name, nlen);
+		fprintf(f, "${%.*s}", (int)(end - name), name);
+		p = end + 1;
+	}
+	fclose(f);
+	return buf;
+bad:
+	fclose(f);
+	free(buf);
+	warn(t, n, "<%s>%s</%s>: only ${env:NAME} and ${env:NAME:-default} placeholders are carried over; not carried over",
+	     ename(n), v, ename(n));
+	return NULL;
+}
+
 static void set_hval(struct xl *l, enum hkey k, char *v)
 {
 	free(l->hval[k]);
@@ -330,6 +418,29 @@ static bool chain_option(struct tr *t, struct xl *l, const struct handler_def *d
 	}
 }
 
+/* Handlers James has and smtpd does not, and what to use instead: one
+ * line each (matched on the class's short name). */
+static const char *no_equivalent_advice(const char *shortname)
+{
+	static const struct {
+		const char *part, *advice;
+	} advice[] = {
+		{ "SPFHandler", "check SPF with the rspamd milter recipe (smtpd.conf(5), SPF, DKIM AND DMARC)" },
+		{ "SpamAssassin", "scan content with the rspamd milter recipe, or spamass-milter through a MilterHandler" },
+		{ "Crowdsec", "block abusive clients with DNSRBLHandler (checkAt = \"connect\") and fail2ban with the shipped filter" },
+		{ "FutureRelease", "FUTURERELEASE (RFC 4865) is not offered; such MAIL parameters are refused" },
+		{ "AllowedUnauthenticatedSender", "list the networks that may send without AUTH in authorizedAddresses; verifyIdentity checks senders" },
+		{ "RequireTls", "REQUIRETLS (RFC 8689) is not offered; tls { required = true } makes a listener refuse MAIL without TLS" },
+		{ "Loader", "the engine's command handlers are built in; nothing to load" },
+		{ "MailetContainer", "the engine delivers itself: local mail to maildirs, relayed mail to the spool for smtpd-relay" },
+	};
+
+	for (size_t i = 0; i < sizeof(advice) / sizeof(advice[0]); i++)
+		if (strstr(shortname, advice[i].part))
+			return advice[i].advice;
+	return NULL;
+}
+
 static void chain_handler(struct tr *t, struct xl *l, xmlNodePtr h)
 {
 	char *cls = attr_of(h, "class");
@@ -349,6 +460,10 @@ static void chain_handler(struct tr *t, struct xl *l, xmlNodePtr h)
 		goto out;
 	}
 	def = chain_lookup(shortname);
+	if (!def && no_equivalent_advice(shortname)) {
+		warn(t, h, "handler %s has no equivalent here: %s; dropped", cls, no_equivalent_advice(shortname));
+		goto out;
+	}
 	if (!def) {
 		warn(t, h, "handler %s has no equivalent here (known: %s); dropped", cls, chain_names());
 		goto out;
@@ -498,33 +613,69 @@ static void auth_required(struct tr *t, struct xl *l, xmlNodePtr n)
 	free(v);
 }
 
-/* James 3.7: <auth><announce>never|forUnauthorizedAddresses|always</announce> */
+/* James 3.8+: <auth> with <announce>never|forUnauthorizedAddresses|always,
+ * <required>, <requireSSL>, <plainAuthEnabled> (and <oidc>): written as
+ * the handler's auth { } block with the same names (smtpd.conf(5)). */
 static void auth_element(struct tr *t, struct xl *l, xmlNodePtr n)
 {
+	static const char *const announce[] = { "never", "forUnauthorizedAddresses", "always" };
 	static const struct {
-		const char *james, *ours;
-	} announce[] = {
-		{ "never", "false" }, { "forUnauthorizedAddresses", "true" }, { "always", "announce" },
+		const char *name;
+		size_t off;
+	} flags[] = {
+		{ "required", offsetof(struct xl, auth_required) },
+		{ "requireSSL", offsetof(struct xl, auth_require_ssl) },
+		{ "plainAuthEnabled", offsetof(struct xl, auth_plain) },
 	};
 
+	l->auth_block = true;
 	for (xmlNodePtr c = n->children; c; c = c->next) {
 		char *v;
 		size_t i;
 
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (!is(c, "announce")) {
-			warn(t, c, "auth <%s> is not carried over", ename(c));
+		if (is(c, "oidc")) {
+			warn(t, c, "auth <oidc>: OAUTHBEARER/XOAUTH2 are not offered (PLAIN and LOGIN against the users file are); not carried over");
 			continue;
 		}
 		v = text_of(c);
-		for (i = 0; i < sizeof(announce) / sizeof(announce[0]); i++)
-			if (strcasecmp(v, announce[i].james) == 0)
+		if (is(c, "announce")) {
+			for (i = 0; i < sizeof(announce) / sizeof(announce[0]); i++)
+				if (strcasecmp(v, announce[i]) == 0)
+					break;
+			if (i == sizeof(announce) / sizeof(announce[0])) {
+				warn(t, c, "<announce>%s</announce> is not never, forUnauthorizedAddresses or always; not carried over", v);
+			} else {
+				free(l->auth_announce);
+				l->auth_announce = quote(announce[i]);
+			}
+			free(v);
+			continue;
+		}
+		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+			if (is(c, flags[i].name))
 				break;
-		if (i == sizeof(announce) / sizeof(announce[0]))
-			warn(t, c, "<announce>%s</announce> is not never, forUnauthorizedAddresses or always; not carried over", v);
-		else
-			set_hval(l, H_AUTH, quote(announce[i].ours));
+		if (i == sizeof(flags) / sizeof(flags[0])) {
+			warn(t, c, "auth <%s> is not carried over", ename(c));
+		} else {
+			char **slot = (char **)((char *)l + flags[i].off);
+			bool b;
+
+			if (has_placeholder(v)) {
+				char *r = env_rewrite(t, c, v);
+
+				if (r) {
+					free(*slot);
+					*slot = r;
+				}
+			} else if (parse_bool(v, &b) < 0) {
+				warn(t, c, "<%s>%s</%s> is not true or false; not carried over", ename(c), v, ename(c));
+			} else {
+				free(*slot);
+				*slot = xstrdup(b ? "true" : "false");
+			}
+		}
 		free(v);
 	}
 }
@@ -577,7 +728,7 @@ static void authorized(struct tr *t, struct xl *l, xmlNodePtr n)
 enum kind {
 	K_IGNORE, K_NAME, K_BIND, K_PORT, K_BACKLOG, K_TLS, K_USETLS, K_HELLO,
 	K_TIMEOUT, K_LONG, K_BOOL, K_STR, K_AUTHREQ, K_AUTH, K_AUTHORIZED,
-	K_CHAIN, K_HANDLER, K_THREADS,
+	K_CHAIN, K_HANDLER, K_THREADS, K_PROXY, K_DISABLED,
 };
 
 static const struct {
@@ -593,6 +744,7 @@ static const struct {
 	{ "tls", K_TLS, 0 },
 	{ "useTLS", K_USETLS, 0 },
 	{ "helloName", K_HELLO, 0 },
+	{ "heloName", K_HELLO, 0 },	/* spelled so in some James LMTP files */
 	{ "connectionTimeout", K_TIMEOUT, 0 },
 	{ "connectionLimit", K_LONG, H_LIMIT },
 	{ "connectionLimitPerIP", K_LONG, H_LIMIT_IP },
@@ -613,9 +765,63 @@ static const struct {
 	{ "thread-group", K_THREADS, 0 },
 	/* each session is its own process: stopping the socket never cuts one */
 	{ "gracefulShutdown", K_IGNORE, 0 },
+	{ "proxyRequired", K_PROXY, 0 },
+	{ "disabledFeatures", K_DISABLED, 0 },
 };
 
 static void listener_options(struct tr *t, struct xl *l, xmlNodePtr parent);
+
+/* A leaf option whose value is an environment placeholder: numbers and
+ * booleans are written bare (libconfuse expands before it converts),
+ * strings quoted.  Bind addresses and ports become socket units, which
+ * cannot read the environment. */
+static void placeholder_option(struct tr *t, struct xl *l, xmlNodePtr n, enum kind kind, enum hkey key,
+			       const char *v)
+{
+	char *r, *q;
+
+	switch (kind) {
+	case K_LONG:
+	case K_BOOL:
+	case K_TIMEOUT:
+		if (!(r = env_rewrite(t, n, v)))
+			return;
+		set_hval(l, kind == K_TIMEOUT ? H_TIMEOUT : key, r);
+		return;
+	case K_STR:
+	case K_HELLO:
+	case K_AUTHREQ:
+	case K_AUTHORIZED:
+		if (!(r = env_rewrite(t, n, v)))
+			return;
+		q = quote(r);
+		free(r);
+		if (!q) {
+			warn(t, n, "<%s> contains control characters; not carried over", ename(n));
+			return;
+		}
+		if (kind == K_HELLO) {
+			set_hval(l, H_AUTODETECT, xstrdup("false"));
+			set_hval(l, H_HELLO, q);
+		} else if (kind == K_AUTHORIZED) {
+			set_hval(l, H_AUTHORIZED, xasprintf("{ %s }", q));
+			free(q);
+		} else {
+			set_hval(l, kind == K_AUTHREQ ? H_AUTH : key, q);
+		}
+		return;
+	default:
+		warn(t, n, "<%s>%s</%s>: a placeholder here is not carried over (bind addresses and ports go into "
+		     "socket units, which cannot read the environment); write the value", ename(n), v, ename(n));
+		return;
+	}
+}
+
+static bool leaf_kind(enum kind k)
+{
+	return k != K_TLS && k != K_AUTH && k != K_CHAIN && k != K_HANDLER && k != K_IGNORE && k != K_THREADS &&
+	       k != K_DISABLED;
+}
 
 static void listener_option(struct tr *t, struct xl *l, xmlNodePtr n)
 {
@@ -629,6 +835,15 @@ static void listener_option(struct tr *t, struct xl *l, xmlNodePtr n)
 	if (i == sizeof(options) / sizeof(options[0])) {
 		warn(t, n, "<%s> has no equivalent in smtpd.conf; not carried over", ename(n));
 		return;
+	}
+	if (leaf_kind(options[i].kind)) {
+		s = text_of(n);
+		if (has_placeholder(s)) {
+			placeholder_option(t, l, n, options[i].kind, options[i].key, s);
+			free(s);
+			return;
+		}
+		free(s);
 	}
 	switch (options[i].kind) {
 	case K_IGNORE:
@@ -647,6 +862,7 @@ static void listener_option(struct tr *t, struct xl *l, xmlNodePtr n)
 	case K_BIND: {
 		char *save = NULL;
 
+		l->bind_line = xmlGetLineNo(n);
 		s = text_of(n);
 		for (char *e = strtok_r(s, ", \t\r\n", &save); e; e = strtok_r(NULL, ", \t\r\n", &save)) {
 			if (l->nbind_raw == MAX_BIND) {
@@ -660,7 +876,10 @@ static void listener_option(struct tr *t, struct xl *l, xmlNodePtr n)
 	}
 	case K_PORT:
 		if (opt_long(t, n, &v)) {
-			if (v < 1 || v > 65535)
+			l->bind_line = xmlGetLineNo(n);
+			if (v == 0)
+				l->port = -1;	/* any free port: see write_listener */
+			else if (v > 65535)
 				warn(t, n, "<port>%ld</port> is not a port; ignored", v);
 			else
 				l->port = v;
@@ -745,6 +964,24 @@ static void listener_option(struct tr *t, struct xl *l, xmlNodePtr n)
 		warn(t, n, "<%s>: there are no threads here, one process per connection; "
 		     "limit concurrency with connectionLimit", ename(n));
 		break;
+	case K_PROXY: {
+		bool b;
+
+		s = text_of(n);
+		if (parse_bool(s, &b) < 0)
+			warn(t, n, "<proxyRequired>%s</proxyRequired> is not true or false; not carried over", s);
+		else
+			l->proxy = b;
+		free(s);
+		break;
+	}
+	case K_DISABLED:
+		s = text_of(n);
+		if (*s)
+			warn(t, n, "<disabledFeatures>%s</disabledFeatures> is not carried over: smtpd advertises only what "
+			     "a listener enables (STARTTLS with tls { startTLS }, AUTH with authRequired or auth { })", s);
+		free(s);
+		break;
 	}
 }
 
@@ -755,11 +992,12 @@ static void listener_options(struct tr *t, struct xl *l, xmlNodePtr parent)
 			listener_option(t, l, n);
 }
 
-/* One James bind entry as ADDRESS:PORT / [IPV6]:PORT. */
+/* One James bind entry as ADDRESS:PORT / [IPV6]:PORT; @defport when it
+ * names none (or James 2's <port> is absent or 0). */
 static char *bind_entry(struct tr *t, struct xl *l, const char *e, long defport)
 {
 	const char *colon = strrchr(e, ':');
-	long port = l->port ? l->port : defport;
+	long port = l->port > 0 ? l->port : defport;
 
 	if (e[0] == '[') {
 		const char *close = strchr(e, ']');
@@ -776,9 +1014,39 @@ static char *bind_entry(struct tr *t, struct xl *l, const char *e, long defport)
 		return xstrdup(e);
 	/* a bare IPv6 address: with <port>, all of it is the address;
 	 * otherwise James takes what follows the last colon as the port */
-	if (l->port)
+	if (l->port > 0)
 		return xasprintf("[%s]:%ld", e, l->port);
 	return xasprintf("[%.*s]:%s", (int)(colon - e), e, colon + 1);
+}
+
+/* The protocol's standard port for a listener bound to port 0: 24 for
+ * LMTP, 465 with implicit TLS, 587 when AUTH is required, else 25. */
+static long standard_port(const struct xl *l)
+{
+	if (l->lmtp)
+		return 24;
+	if (l->socket_tls)
+		return 465;
+	if ((l->hval[H_AUTH] && strcmp(l->hval[H_AUTH], "\"true\"") == 0) ||
+	    (l->auth_required && strcmp(l->auth_required, "true") == 0))
+		return 587;
+	return 25;
+}
+
+/* James' test configurations bind port 0 (any free port), which a socket
+ * unit cannot do: @b (ADDRESS:PORT) gets the standard port instead. */
+static char *port_zero(struct tr *t, struct xl *l, char *b)
+{
+	char *colon = strrchr(b, ':');
+	char *r;
+
+	if (!colon || strcmp(colon + 1, "0") != 0)
+		return b;
+	r = xasprintf("%.*s:%ld", (int)(colon - b), b, standard_port(l));
+	fprintf(t->err, "%s:%ld: warning: bind %s: port 0 (any free port) cannot be socket-activated; written as %s\n",
+		l->file, l->bind_line ? l->bind_line : l->line, b, r);
+	free(b);
+	return r;
 }
 
 static bool name_taken(const struct tr *t, const char *name)
@@ -804,7 +1072,9 @@ static void listener(struct tr *t, xmlNodePtr n, bool lmtp)
 	l->line = xmlGetLineNo(n);
 	l->enabled = true;
 	l->backlog = -1;
-	if (en && parse_bool(en, &l->enabled) < 0) {
+	if (en && has_placeholder(en)) {
+		l->enabled_env = env_rewrite(t, n, en);
+	} else if (en && parse_bool(en, &l->enabled) < 0) {
 		warn(t, n, "enabled=\"%s\" is not true or false; taken as true", en);
 		l->enabled = true;
 	}
@@ -816,11 +1086,11 @@ static void listener(struct tr *t, xmlNodePtr n, bool lmtp)
 		char *b = l->nbind_raw ? bind_entry(t, l, l->bind_raw[0], lmtp ? 24 : 25) : NULL;
 		const char *port = b ? strrchr(b, ':') + 1 : NULL;
 
-		if (port)
+		if (port && strcmp(port, "0") != 0)
 			snprintf(l->name, sizeof(l->name), "%s-%s", lmtp ? "lmtp" : "smtp", port);
 		else
 			snprintf(l->name, sizeof(l->name), "%s-%ld", lmtp ? "lmtp" : "smtp",
-				 l->port ? l->port : lmtp ? 24 : 25);
+				 l->port > 0 ? l->port : standard_port(l));
 		free(b);
 	}
 	if (name_taken(t, l->name)) {
@@ -834,7 +1104,9 @@ static void listener(struct tr *t, xmlNodePtr n, bool lmtp)
 		warn(t, n, "a listener named '%s' exists already; this one is '%s'", base, l->name);
 	}
 	if (!l->hval[H_AUTHORIZED] && !lmtp) {
-		bool auth_on = l->hval[H_AUTH] && strcmp(l->hval[H_AUTH], "\"false\"") != 0;
+		bool auth_on = (l->hval[H_AUTH] && strcmp(l->hval[H_AUTH], "\"false\"") != 0) ||
+			       (l->auth_announce && strcmp(l->auth_announce, "\"never\"") != 0) ||
+			       (l->auth_required && strcmp(l->auth_required, "false") != 0);
 
 		if (auth_on) {
 			set_hval(l, H_AUTHORIZED, xstrdup("{ }"));
@@ -930,7 +1202,12 @@ static void walk(struct tr *t, xmlNodePtr parent)
 			listener(t, n, true);
 		else if (is(n, "domainlist") || is(n, "servernames"))
 			domainlist(t, n);
-		else
+		else if (is(n, "smtpservers") || is(n, "lmtpservers")) {
+			/* an empty list is a valid configuration: no listener
+			 * of that kind (James' LMTP-off files) */
+			t->found = true;
+			walk(t, n->children);
+		} else
 			walk(t, n->children);
 	}
 }
@@ -950,15 +1227,27 @@ static void write_listener(struct tr *t, struct xl *l, FILE *out)
 	long defport = l->lmtp ? 24 : 25;
 
 	fprintf(out, "\n%s \"%s\" {  # %s:%ld\n", l->lmtp ? "lmtpserver" : "smtpserver", l->name, l->file, l->line);
-	fprintf(out, "  enabled = %s\n", l->enabled ? "true" : "false");
+	if (l->enabled_env)
+		fprintf(out, "  enabled = %s\n", l->enabled_env);
+	else
+		fprintf(out, "  enabled = %s\n", l->enabled ? "true" : "false");
 	fprintf(out, "  bind = {");
+	if (l->port < 0) {
+		defport = standard_port(l);
+		fprintf(t->err, "%s:%ld: warning: <port>0</port> (any free port) cannot be socket-activated; "
+			"written as port %ld\n", l->file, l->bind_line, defport);
+	}
 	if (l->nbind_raw == 0) {
 		/* James 2 without <bind>: every address, on <port> */
-		fprintf(out, " \"0.0.0.0:%ld\"", l->port ? l->port : defport);
+		fprintf(out, " \"0.0.0.0:%ld\"", l->port > 0 ? l->port : defport);
 	}
 	for (size_t i = 0; i < l->nbind_raw; i++) {
 		char *b = bind_entry(t, l, l->bind_raw[i], defport);
-		char *q = b ? quote(b) : NULL;
+		char *q;
+
+		if (b)
+			b = port_zero(t, l, b);
+		q = b ? quote(b) : NULL;
 
 		if (!q)
 			fprintf(t->err, "%s:%ld: warning: bind '%s' is not ADDRESS:PORT; dropped\n",
@@ -993,6 +1282,18 @@ static void write_listener(struct tr *t, struct xl *l, FILE *out)
 	for (size_t k = 0; k < H__COUNT; k++)
 		if (l->hval[k])
 			fprintf(out, "    %s = %s\n", hkey_name[k], l->hval[k]);
+	if (l->auth_block) {
+		fprintf(out, "    auth {\n");
+		if (l->auth_announce)
+			fprintf(out, "      announce = %s\n", l->auth_announce);
+		if (l->auth_required)
+			fprintf(out, "      required = %s\n", l->auth_required);
+		if (l->auth_require_ssl)
+			fprintf(out, "      requireSSL = %s\n", l->auth_require_ssl);
+		if (l->auth_plain)
+			fprintf(out, "      plainAuthEnabled = %s\n", l->auth_plain);
+		fprintf(out, "    }\n");
+	}
 	if (l->chainf) {
 		fclose(l->chainf);
 		l->chainf = NULL;
@@ -1013,6 +1314,11 @@ static void xl_free(struct xl *l)
 	free(l->certs);
 	free(l->key);
 	free(l->secret);
+	free(l->enabled_env);
+	free(l->auth_announce);
+	free(l->auth_required);
+	free(l->auth_require_ssl);
+	free(l->auth_plain);
 }
 
 static int read_one(struct tr *t, const char *path)
@@ -1045,7 +1351,7 @@ static int read_one(struct tr *t, const char *path)
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
 	if (!t->found) {
-		fprintf(t->err, "%s: no <smtpserver>, <lmtpserver> or <domainlist> element: not a James configuration file\n", path);
+		fprintf(t->err, "%s: no <smtpservers>, <lmtpservers> or <domainlist> element: not a James configuration file\n", path);
 		return -EINVAL;
 	}
 	return 0;
@@ -1089,7 +1395,17 @@ int james_translate(const char *const *files, size_t nfiles, const struct james_
 			for (size_t i = 0; i < t.nls; i++)
 				if (t.ls[i]->lmtp == (lmtp == 1))
 					write_listener(&t, t.ls[i], out);
+		if (t.nenvs > 0) {
+			fprintf(err, "smtpd-config: note: the configuration reads the environment variables");
+			for (size_t i = 0; i < t.nenvs; i++)
+				fprintf(err, " %s", t.envs[i]);
+			fprintf(err, ": smtpd must be started with them set (the units generated by "
+				"'smtpd-config units' read them from an EnvironmentFile=)\n");
+		}
 	}
+	for (size_t i = 0; i < t.nenvs; i++)
+		free(t.envs[i]);
+	free(t.envs);
 	for (size_t i = 0; i < t.nls; i++) {
 		xl_free(t.ls[i]);
 		free(t.ls[i]);
