@@ -728,7 +728,7 @@ static void authorized(struct tr *t, struct xl *l, xmlNodePtr n)
 enum kind {
 	K_IGNORE, K_NAME, K_BIND, K_PORT, K_BACKLOG, K_TLS, K_USETLS, K_HELLO,
 	K_TIMEOUT, K_LONG, K_BOOL, K_STR, K_AUTHREQ, K_AUTH, K_AUTHORIZED,
-	K_CHAIN, K_HANDLER, K_THREADS, K_PROXY, K_DISABLED,
+	K_CHAIN, K_HANDLER, K_THREADS, K_PROXY, K_DISABLED, K_HELO_TYPO,
 };
 
 static const struct {
@@ -744,7 +744,7 @@ static const struct {
 	{ "tls", K_TLS, 0 },
 	{ "useTLS", K_USETLS, 0 },
 	{ "helloName", K_HELLO, 0 },
-	{ "heloName", K_HELLO, 0 },	/* spelled so in some James LMTP files */
+	{ "heloName", K_HELO_TYPO, 0 },
 	{ "connectionTimeout", K_TIMEOUT, 0 },
 	{ "connectionLimit", K_LONG, H_LIMIT },
 	{ "connectionLimitPerIP", K_LONG, H_LIMIT_IP },
@@ -790,6 +790,7 @@ static void placeholder_option(struct tr *t, struct xl *l, xmlNodePtr n, enum ki
 		return;
 	case K_STR:
 	case K_HELLO:
+	case K_HELO_TYPO:
 	case K_AUTHREQ:
 	case K_AUTHORIZED:
 		if (!(r = env_rewrite(t, n, v)))
@@ -800,7 +801,7 @@ static void placeholder_option(struct tr *t, struct xl *l, xmlNodePtr n, enum ki
 			warn(t, n, "<%s> contains control characters; not carried over", ename(n));
 			return;
 		}
-		if (kind == K_HELLO) {
+		if (kind == K_HELLO || kind == K_HELO_TYPO) {
 			set_hval(l, H_AUTODETECT, xstrdup("false"));
 			set_hval(l, H_HELLO, q);
 		} else if (kind == K_AUTHORIZED) {
@@ -907,6 +908,26 @@ static void listener_option(struct tr *t, struct xl *l, xmlNodePtr n)
 	}
 	case K_HELLO:
 		hello_name(t, l, n);
+		break;
+	case K_HELO_TYPO:
+		/* James' LMTP files sometimes say <heloName>, which James
+		 * does not read (it announces the host's name): the intent
+		 * is carried over */
+		s = text_of(n);
+		{
+			char *q = quote(s);
+
+			if (*s && q && domain_valid(s, strlen(s), DOM_LITERAL)) {
+				note(t, n, "<heloName> is not read by James (the element is helloName); carried over as helloName = %s", q);
+				set_hval(l, H_AUTODETECT, xstrdup("false"));
+				set_hval(l, H_HELLO, q);
+				q = NULL;
+			} else {
+				warn(t, n, "<heloName>%s</heloName> is not a domain name; not carried over", s);
+			}
+			free(q);
+		}
+		free(s);
 		break;
 	case K_TIMEOUT:
 		timeout(t, l, n);
