@@ -34,7 +34,9 @@ james3() {
 	assert_line '    connectionTimeout = 300'
 	assert_line '    connectionLimit = 50'
 	assert_line '    connectionLimitPerIP = 5'
-	assert_line '    authRequired = "true"'
+	assert_line '    auth {'
+	assert_line '      announce = "forUnauthorizedAddresses"'
+	assert_line '      requireSSL = true'
 	assert_line '    authorizedAddresses = { "127.0.0.0/8", "192.0.2.0/24" }'
 	assert_line '    maxmessagesize = 2048'
 	assert_line '    smtpGreeting = "Welcome to the example.org mail service"'
@@ -55,7 +57,7 @@ james3() {
 	assert_line '    socketTLS = true'
 	assert_line '    certificates = "/etc/james/tls/chain.pem"'
 	assert_line '    privateKey = "/etc/james/tls/private.key"'
-	assert_line '    authRequired = "announce"'
+	assert_line '      announce = "always"'
 }
 
 @test "lmtpserver.xml and domainlist.xml" {
@@ -78,7 +80,7 @@ james3() {
 	assert_line "$f:9: note:   keytool -importkeystore -srckeystore conf/keystore -destkeystore smtpd.p12 -deststoretype PKCS12"
 	assert_line "$f:9: note:   openssl pkcs12 -in smtpd.p12 -nokeys -out /etc/smtpd/tls/fullchain.pem"
 	assert_line "$f:9: note:   openssl pkcs12 -in smtpd.p12 -nocerts -nodes -out /etc/smtpd/tls/privkey.pem"
-	assert_line "$f:20: warning: auth <requireSSL> is not carried over"
+	refute_line --partial 'requireSSL'
 	assert_line "$f:27: warning: <ioWorkerCount>: there are no threads here, one process per connection; limit concurrency with connectionLimit"
 	assert_line "$f:33: warning: handler org.apache.james.smtpserver.fastfail.DNSRBLHandler has no equivalent here (known: ValidRcptHandler, MaxRcptHandler); dropped"
 	assert_line "$FIXTURES/domainlist.xml:7: warning: <autodetect>: James added the host's names as local domains; list them in domains"
@@ -155,7 +157,7 @@ james3() {
 	run --separate-stderr "$SMTPD_CONFIG" translate "$T/other.xml"
 	assert_failure 65
 	use_stderr
-	assert_line "$T/other.xml: no <smtpserver>, <lmtpserver> or <domainlist> element: not a James configuration file"
+	assert_line "$T/other.xml: no <smtpservers>, <lmtpservers> or <domainlist> element: not a James configuration file"
 }
 
 @test "a missing file: exit 66; no file: usage, exit 64" {
