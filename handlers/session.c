@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "chain.h"
 #include "data.h"
 #include "linereader.h"
@@ -174,21 +175,30 @@ void session_finish(struct session *s)
 	aliases_free(&s->aliases);
 }
 
+/* AUTH waits for TLS: STARTTLS is offered, or auth { requireSSL }. */
+static bool auth_needs_tls(const struct session *s)
+{
+	return !s->tls_active && (s->lst->tls.start_tls || auth_require_ssl(s->lst));
+}
+
 bool session_offers_starttls(const struct session *s)
 {
 	return s->lst->tls.start_tls && !s->tls_active && tls_supported();
 }
 
-/* authRequired (James): true offers AUTH to clients outside
- * authorizedAddresses, announce to everyone, false never.  Never before
- * TLS on a listener that offers STARTTLS (RFC 4954 §4, conformance A2). */
+/* authRequired or auth { announce } (James, auth.h): true offers AUTH to
+ * clients outside authorizedAddresses, announce to everyone, false never.
+ * Never before TLS on a listener that offers STARTTLS (RFC 4954 §4,
+ * conformance A2) or with requireSSL; never without a mechanism. */
 bool session_offers_auth(const struct session *s)
 {
-	if (s->proto != PROTO_SMTP || s->lst->auth == AUTH_FALSE || s->auth_user[0])
+	enum auth_mode mode = auth_announce_mode(s->lst);
+
+	if (s->proto != PROTO_SMTP || mode == AUTH_FALSE || s->auth_user[0] || !auth_plain_enabled(s->lst))
 		return false;
-	if (s->lst->tls.start_tls && !s->tls_active)
+	if (auth_needs_tls(s))
 		return false;
-	return s->lst->auth == AUTH_ANNOUNCE || !s->trusted;
+	return mode == AUTH_ANNOUNCE || !s->trusted;
 }
 
 static const char *proto_name(const struct session *s)
@@ -356,7 +366,7 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 				return RP_PARAM_BAD;
 		} else if (strcmp(key, "SMTPUTF8") == 0 && !has_value) {
 			utf8 = true;	/* RFC 6531 §3.4 */
-		} else if (strcmp(key, "AUTH") == 0 && has_value && s->lst->auth != AUTH_FALSE) {
+		} else if (strcmp(key, "AUTH") == 0 && has_value && auth_announce_mode(s->lst) != AUTH_FALSE) {
 			/* RFC 4954 §5: accepted; we trust only our own AUTH */
 		} else {
 			return RP_PARAM_UNKNOWN;
@@ -935,6 +945,8 @@ static enum reply_id cmd_auth(struct session *s, char *arg)
 		*initial++ = '\0';
 	while (*initial == ' ')
 		initial++;
+	if ((strcasecmp(arg, "PLAIN") == 0 || strcasecmp(arg, "LOGIN") == 0) && !auth_plain_enabled(s->lst))
+		return RP_AUTH_MECH;	/* auth { plainAuthEnabled = false } */
 	if (strcasecmp(arg, "PLAIN") == 0)
 		return auth_plain(s, initial);
 	if (strcasecmp(arg, "LOGIN") == 0)
@@ -1061,7 +1073,7 @@ static void dispatch(struct session *s, char *line)
 			cmd = &commands[i];
 			break;
 		}
-	if (!cmd || ((cmd->flags & F_AUTH) && s->lst->auth == AUTH_FALSE)) {
+	if (!cmd || ((cmd->flags & F_AUTH) && auth_announce_mode(s->lst) == AUTH_FALSE)) {
 		char verb[32];
 
 		snprintf(verb, sizeof(verb), "%.*s", (int)vlen, line);
@@ -1076,8 +1088,8 @@ static void dispatch(struct session *s, char *line)
 		;
 	} else if ((cmd->flags & F_TLS_GATE) && s->lst->tls.required && !s->tls_active) {
 		r = RP_TLS_REQUIRED;
-	} else if ((cmd->flags & F_AUTH) && s->lst->tls.start_tls && !s->tls_active) {
-		r = RP_AUTH_NEEDS_TLS;	/* conformance A2 */
+	} else if ((cmd->flags & F_AUTH) && auth_needs_tls(s)) {
+		r = RP_AUTH_NEEDS_TLS;	/* conformance A2; auth { requireSSL } */
 	} else if ((cmd->flags & F_NOARGS) && *arg) {
 		r = RP_ARG_SYNTAX;
 	} else {
