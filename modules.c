@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "auth.h"
 #include "chain.h"
 #include "proxy-accept.h"
 
@@ -20,5 +21,7 @@ const struct config_module *const config_modules[] = {
 	&max_rcpt_handler.conf,
 	/* listener features (MODULE_SERVER) */
 	&proxy_module,
+	/* handler { } blocks */
+	&auth_module,
 	NULL
 };
