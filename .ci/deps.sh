@@ -29,6 +29,9 @@ packages=(
 	# tests/lib/fakedns.py: a scripted DNS server (DNS handlers, relay);
 	# dig to look at it by hand
 	python3-dnslib bind9-dnsutils
+	# tests/scale: network namespaces, HAProxy in front, Dovecot's LMTP
+	# behind (private instances; the system services are kept off, below)
+	iproute2 haproxy dovecot-core dovecot-lmtpd
 	# tests/fuzz: libFuzzer comes with clang's runtime (libclang-rt-14-dev);
 	# llvm gives llvm-symbolizer for readable sanitizer reports
 	clang libclang-rt-14-dev llvm
@@ -53,4 +56,22 @@ export DEBIAN_FRONTEND=noninteractive
 # No main.cf, so the package neither configures nor starts a system Postfix.
 echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
 $sudo apt-get update -qq
+# Dovecot and HAProxy run only as the private instances of tests/scale:
+# their packages must not start the system services (which would listen on
+# 143/110 or run a stray haproxy).  A policy-rc.d that says no while they
+# install (invoke-rc.d and deb-systemd-invoke obey it), then disabled for
+# the next boot too.
+policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\n# .ci/deps.sh: no service starts while packages install\nexit 101\n' |
+		$sudo tee "$policy" >/dev/null
+	$sudo chmod 755 "$policy"
+	trap '$sudo rm -f "$policy"' EXIT
+fi
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ -d /run/systemd/system ]; then
+	for u in dovecot.service dovecot.socket haproxy.service; do
+		$sudo systemctl disable --now "$u" >/dev/null 2>&1 || true
+	done
+fi
