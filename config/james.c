@@ -1281,6 +1281,14 @@ static void write_listener(struct tr *t, struct xl *l, FILE *out)
 	fprintf(out, " }\n");
 	if (l->backlog >= 0)
 		fprintf(out, "  connectBacklog = %ld\n", l->backlog);
+	if (l->proxy) {
+		/* James trusts a PROXY header from anyone who can connect;
+		 * proxyTrusted (smtpd.conf(5)) narrows that to the balancers */
+		fprintf(t->err, "%s:%ld: warning: proxyRequired: list the load balancers that may send the PROXY header "
+			"in proxyTrusted = { ... }; until then anyone who can connect may claim any address\n",
+			l->file, l->line);
+		fprintf(out, "  proxyRequired = true\n");
+	}
 	if (l->tls_set) {
 		bool on = l->socket_tls || l->start_tls;
 

@@ -205,6 +205,44 @@ void units_write_socket(const struct config *cfg, const struct listener *l, cons
 	fprintf(out, "\n[Install]\nWantedBy=sockets.target\n");
 }
 
+/* The environment variables the configuration file expands (${NAME} or
+ * ${NAME:-default}, smtpd.conf(5)), for EnvironmentFile=: every session
+ * reads the file, so every session needs them. */
+static void write_environment(const char *file, FILE *out)
+{
+	FILE *f = fopen(file, "re");
+	char line[4096];
+	char names[1024] = "";
+	size_t len = 0;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		for (const char *p = strstr(line, "${"); p; p = strstr(p + 2, "${")) {
+			size_t n = strspn(p + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+			char name[256];
+
+			if (n == 0 || n >= sizeof(name))
+				continue;
+			snprintf(name, sizeof(name), " %.*s", (int)n, p + 2);
+			if (strstr(names, name) && (strstr(names, name)[strlen(name)] == ' ' ||
+						     strstr(names, name)[strlen(name)] == '\0'))
+				continue;
+			if (len + strlen(name) < sizeof(names)) {
+				memcpy(names + len, name, strlen(name) + 1);
+				len += strlen(name);
+			}
+		}
+	}
+	fclose(f);
+	if (len == 0)
+		return;
+	fprintf(out,
+		"# The configuration reads the environment variables%s:\n"
+		"# one NAME=value a line in this file.\n"
+		"EnvironmentFile=-%s/smtpd/environment\n", names, SYSCONFDIR);
+}
+
 void units_write_service(const struct config *cfg, const struct listener *l, const struct launch_opts *o, FILE *out)
 {
 	char root[PATH_MAX];
@@ -275,6 +313,7 @@ void units_write_service(const struct config *cfg, const struct listener *l, con
 			"# copy in $CREDENTIALS_DIRECTORY/%s.\n"
 			"LoadCredential=%s:%s\n",
 			basename_of(l->tls.private_key), basename_of(l->tls.private_key), l->tls.private_key);
+	write_environment(cfg->file, out);
 	fprintf(out,
 		"# A hard cap on one session (%d x connectionTimeout of %ld s): a client\n"
 		"# sending a byte per timeout cannot hold a process for ever.\n"

@@ -261,3 +261,44 @@ auth_conf() {
 	assert_line --partial "$T/h.xml:11: warning: handler org.apache.james.smtpserver.AllowedUnauthenticatedSender has no equivalent here: list the networks"
 	assert_line --partial "$T/h.xml:12: warning: handler org.apache.james.smtpserver.SmtpRequireTlsParameterHook has no equivalent here: REQUIRETLS (RFC 8689) is not offered"
 }
+
+@test "proxyRequired (James behind a load balancer): carried over, with a warning to list the balancers" {
+	cat >"$T/proxy.xml" <<-'EOF2'
+	<smtpservers>
+	  <smtpserver>
+	    <jmxName>mx</jmxName>
+	    <bind>127.0.0.1:25</bind>
+	    <authorizedAddresses>127.0.0.0/8</authorizedAddresses>
+	    <proxyRequired>true</proxyRequired>
+	  </smtpserver>
+	</smtpservers>
+	EOF2
+	translate "$T/proxy.xml"
+	run cat "$T/out.conf"
+	assert_line '  proxyRequired = true'
+	run cat "$T/err"
+	assert_line "$T/proxy.xml:2: warning: proxyRequired: list the load balancers that may send the PROXY header in proxyTrusted = { ... }; until then anyone who can connect may claim any address"
+	run "$SMTPD" -c "$T/out.conf" --check
+	assert_success
+	# a session on it reads the PROXY header first and takes its address
+	session "$T/out.conf" mx 127.0.0.1 < <(printf 'PROXY TCP4 198.51.100.7 127.0.0.1 40000 25\r\nEHLO c.example.net\r\nQUIT\r\n')
+	assert_line --regexp '^250-.* Hello c\.example\.net \[198\.51\.100\.7\]$'
+}
+
+@test "units generated from a file with placeholders read them from an EnvironmentFile=" {
+	translate "$M/helm-smtpserver.xml"
+	mkdir "$T/units"
+	JAMES_SMTP_HOSTNAME=mx.helm.example JAMES_MESSAGE_SIZE=100 \
+		run "$SMTPD_CONFIG" units -c "$T/out.conf" -o "$T/units"
+	assert_success
+	run cat "$T/units/smtpserver-global@.service"
+	assert_line "# The configuration reads the environment variables JAMES_SMTP_ENABLED JAMES_SMTP_HOSTNAME JAMES_SMTP_TIMEOUT JAMES_MESSAGE_SIZE JAMES_REQUIRE_SSL:"
+	assert_line "EnvironmentFile=-$INSTALL_SYSCONFDIR/smtpd/environment"
+	# a file without placeholders gets no such line
+	translate "$M/app-smtpserver.xml"
+	rm -rf "$T/units"; mkdir "$T/units"
+	run "$SMTPD_CONFIG" units -c "$T/out.conf" -o "$T/units"
+	assert_success
+	run grep -l EnvironmentFile "$T/units/"*.service
+	assert_failure
+}
