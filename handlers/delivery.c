@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dsn.h"
 #include "maildir.h"
 
 #define SINK_BUF 65536
@@ -329,7 +330,7 @@ static int sp_put(struct spool_sink *p, const char *s, size_t n)
 static int sp_open(struct sink *s, const struct envelope *env)
 {
 	struct spool_sink *p;
-	char dir[PATH_MAX], line[ADDR_TEXT_MAX + 512];
+	char dir[PATH_MAX], line[ADDR_TEXT_MAX + DSN_PARAMS_MAX + 80];
 	int r, n;
 	bool any = false;
 
@@ -357,7 +358,10 @@ static int sp_open(struct sink *s, const struct envelope *env)
 	for (size_t i = 0; i < env->targets->n; i++) {
 		if (!wants_remote(&env->targets->v[i]))
 			continue;
-		n = snprintf(line, sizeof(line), "RCPT TO:<%s>\r\n", env->targets->v[i].addr);
+		const char *params = env->target_params ? env->target_params[i] : NULL;
+
+		n = snprintf(line, sizeof(line), "RCPT TO:<%s>%s%s\r\n", env->targets->v[i].addr,
+			     params && *params ? " " : "", params && *params ? params : "");
 		if ((r = sp_put(p, line, (size_t)n)) < 0)
 			return r;
 	}

@@ -186,6 +186,14 @@ bool session_offers_starttls(const struct session *s)
 	return s->lst->tls.start_tls && !s->tls_active && tls_supported();
 }
 
+/* RFC 3461 DSN: SMTP only.  LMTP is final delivery, where smtpd sends no
+ * "delivered" notices (smtpd(8)); a relayed message carries the
+ * parameters on to smtpd-relay, which honours them. */
+bool session_offers_dsn(const struct session *s)
+{
+	return s->proto == PROTO_SMTP;
+}
+
 /* authRequired or auth { announce } (James, auth.h): true offers AUTH to
  * clients outside authorizedAddresses, announce to everyone, false never.
  * Never before TLS on a listener that offers STARTTLS (RFC 4954 §4,
@@ -245,7 +253,7 @@ static enum reply_id cmd_helo(struct session *s, char *arg)
 /* EHLO/LHLO: the keyword list, from the same predicates the gates use. */
 static enum reply_id cmd_ehlo(struct session *s, char *arg)
 {
-	char kw[8][64];
+	char kw[12][64];
 	size_t n = 0;
 	enum reply_id r = helo_common(s, arg);
 	char first[DOMAIN_MAX + 96];
@@ -258,6 +266,8 @@ static enum reply_id cmd_ehlo(struct session *s, char *arg)
 		snprintf(kw[n++], sizeof(kw[0]), "SIZE %ld", s->lst->max_kb * 1024);
 	snprintf(kw[n++], sizeof(kw[0]), "8BITMIME");
 	snprintf(kw[n++], sizeof(kw[0]), "ENHANCEDSTATUSCODES");
+	if (session_offers_dsn(s))
+		snprintf(kw[n++], sizeof(kw[0]), "DSN");	/* RFC 3461 */
 	snprintf(kw[n++], sizeof(kw[0]), "SMTPUTF8");
 	if (session_offers_starttls(s))
 		snprintf(kw[n++], sizeof(kw[0]), "STARTTLS");
@@ -328,6 +338,8 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 	const char *p;
 	enum addr_result ar;
 	bool body8 = false, utf8 = false;
+	struct dsn_mail dsn = { 0 };
+	char dsn_text[DSN_PARAMS_MAX];
 	enum reply_id r;
 
 	if (!has_prefix(arg, "FROM:"))
@@ -337,13 +349,18 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 		return path_error(ar, true);
 	/* RFC 5321 §4.1.2 Mail-parameters */
 	while (*p) {
-		char key[32], value[128];
+		char key[32], value[DSN_PARAMS_MAX];
 		bool has_value;
+		enum dsn_param_result dr;
 
 		p = address_next_param(p, key, sizeof(key), value, sizeof(value), &has_value);
 		if (!p)
 			return RP_ARG_SYNTAX;
-		if (strcmp(key, "SIZE") == 0) {
+		if (session_offers_dsn(s)
+		    && (dr = dsn_mail_param(&dsn, key, has_value ? value : NULL)) != DSN_PARAM_NOT_DSN) {
+			if (dr == DSN_PARAM_BAD)
+				return RP_PARAM_BAD;	/* RFC 3461 §4: 501 5.5.4 */
+		} else if (strcmp(key, "SIZE") == 0) {
 			/* RFC 1870 §6 */
 			char *end;
 			unsigned long long size;
@@ -385,8 +402,10 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 	if ((r = chain_run_mail(s, &t->from)) != RP_NONE)
 		return r;
 	t->smtputf8 = utf8;
-	snprintf(t->params, sizeof(t->params), "%s%s%s", body8 ? "BODY=8BITMIME" : "",
-		 body8 && utf8 ? " " : "", utf8 ? "SMTPUTF8" : "");
+	dsn_mail_format(&dsn, dsn_text, sizeof(dsn_text));
+	snprintf(t->params, sizeof(t->params), "%s%s%s%s%s", body8 ? "BODY=8BITMIME" : "",
+		 body8 && utf8 ? " " : "", utf8 ? "SMTPUTF8" : "",
+		 (body8 || utf8) && dsn_text[0] ? " " : "", dsn_text);
 	mailbox_format(&t->from, t->from_text, sizeof(t->from_text));
 	t->nrcpt = 0;
 	t->rcpt_attempts = 0;
@@ -463,14 +482,29 @@ static enum reply_id cmd_rcpt(struct session *s, char *arg)
 	enum addr_result ar;
 	enum reply_id r;
 	struct rcpt *rc;
+	struct dsn_rcpt dsn = { 0 };
 
 	if (!has_prefix(arg, "TO:"))
 		return RP_RCPT_SYNTAX;
 	ar = address_parse_path(arg + 3, ADDR_FORWARD, s->lst->brackets_enforce, &to, &p);
 	if (ar != ADDR_OK)
 		return path_error(ar, false);
-	if (*p)
-		return RP_PARAM_UNKNOWN;	/* no DSN (RFC 3461) offered */
+	/* RFC 3461 §4.1, §4.2: the only RCPT parameters we know */
+	while (*p) {
+		char key[32], value[DSN_PARAMS_MAX];
+		bool has_value;
+
+		p = address_next_param(p, key, sizeof(key), value, sizeof(value), &has_value);
+		if (!p)
+			return RP_ARG_SYNTAX;
+		if (!session_offers_dsn(s))
+			return RP_PARAM_UNKNOWN;
+		switch (dsn_rcpt_param(&dsn, key, has_value ? value : NULL)) {
+		case DSN_PARAM_OK: break;
+		case DSN_PARAM_BAD: return RP_PARAM_BAD;
+		case DSN_PARAM_NOT_DSN: return RP_PARAM_UNKNOWN;
+		}
+	}
 	if (to.utf8 && !t->smtputf8)
 		return RP_UTF8_REQUIRED;
 	t->rcpt_attempts++;
@@ -497,6 +531,7 @@ static enum reply_id cmd_rcpt(struct session *s, char *arg)
 	}
 	rc = &t->rcpts[t->nrcpt];
 	mailbox_format(&to, rc->addr, sizeof(rc->addr));
+	dsn_rcpt_format(&dsn, rc->dsn, sizeof(rc->dsn));
 	rc->first_target = t->targets.n;
 	for (size_t i = 0; i < s->pending.n; i++)
 		if (!target_set_add(&t->targets, s->pending.v[i].addr, s->pending.v[i].local))
@@ -597,6 +632,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 	struct envelope env;
 	char msgid[32], received[1024], out[CONN_BUF];
 	int *status = NULL;
+	const char **tparams = NULL;
 	int err = 0, r;
 	enum data_result dr = DATA_MORE;
 	enum reply_id verdict;
@@ -613,8 +649,15 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 		.local_name = s->lst->hello_name, .per_target = s->proto == PROTO_LMTP,
 	};
 	status = calloc(s->txn.targets.n + 1, sizeof(*status));
-	if (!status)
+	tparams = calloc(s->txn.targets.n + 1, sizeof(*tparams));
+	if (!status || !tparams)
 		err = -ENOMEM;
+	/* RFC 3461 NOTIFY/ORCPT follow the recipient to each of its targets
+	 * (the relay uses them; local delivery ignores them) */
+	for (size_t i = 0; !err && i < s->txn.nrcpt; i++)
+		for (size_t k = 0; k < s->txn.rcpts[i].ntargets; k++)
+			tparams[s->txn.rcpts[i].first_target + k] = s->txn.rcpts[i].dsn;
+	env.target_params = tparams;
 	for (size_t i = 0; i < 2 && !err; i++) {
 		bool wanted = false;
 
@@ -630,6 +673,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 		for (size_t i = 0; i < nsinks; i++)
 			sinks[i].ops->close(&sinks[i]);
 		free(status);
+		free(tparams);
 		log_msg(LOG_ERR, "message id=%s: cannot open storage: %s", msgid, strerror(-err));
 		txn_reset(s);
 		return storage_full(err) ? RP_NO_SPACE : RP_STORAGE_FAIL;
@@ -713,6 +757,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 	for (size_t i = 0; i < nsinks; i++)
 		sinks[i].ops->close(&sinks[i]);
 	free(status);
+	free(tparams);
 	txn_reset(s);
 	return RP_NONE;
 }

@@ -15,6 +15,7 @@
 #include "address.h"
 #include "config.h"
 #include "conn.h"
+#include "dsn.h"
 #include "netmatch.h"
 #include "policy.h"
 #include "reply.h"
@@ -41,6 +42,7 @@ const char *state_name(enum state st);
 
 struct rcpt {
 	char addr[ADDR_TEXT_MAX];	/* as given in RCPT */
+	char dsn[DSN_PARAMS_MAX];	/* RFC 3461 NOTIFY/ORCPT, canonical; "" when none */
 	size_t first_target;		/* its targets in txn.targets */
 	size_t ntargets;
 };
@@ -50,7 +52,8 @@ struct rcpt {
 struct transaction {
 	struct mailbox from;
 	char from_text[ADDR_TEXT_MAX];
-	char params[64];		/* kept for the spool: BODY=8BITMIME SMTPUTF8 */
+	/* kept for the spool: BODY=8BITMIME SMTPUTF8 RET=.. ENVID=.. */
+	char params[DSN_PARAMS_MAX + 64];
 	bool smtputf8;
 	struct rcpt *rcpts;
 	size_t nrcpt, rcpt_cap;
@@ -97,6 +100,7 @@ void session_finish(struct session *s);
  * advertised cannot drift from what is enforced. */
 bool session_offers_starttls(const struct session *s);
 bool session_offers_auth(const struct session *s);
+bool session_offers_dsn(const struct session *s);
 
 /* Send a reply from the table; for RP_GREETING etc. the text is built by
  * the caller with session_reply_text(). */

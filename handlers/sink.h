@@ -20,6 +20,9 @@ struct envelope {
 	const char *sender;		/* "" for the null sender */
 	const char *mail_params;	/* ESMTP parameters to keep: "BODY=8BITMIME SMTPUTF8" */
 	const struct target_set *targets;
+	/* per target: RCPT parameters to keep (RFC 3461 NOTIFY/ORCPT), or
+	 * NULL; the array itself may be NULL */
+	const char *const *target_params;
 	const char *received;		/* our Received: field, CRLF-terminated */
 	const char *helo;		/* for sinks that talk SMTP/LMTP onward */
 	const char *local_name;		/* our helloName: LHLO to an LMTP server */
