@@ -21,6 +21,8 @@ packages=(
 	# tests/lmtp: Postfix as an LMTP client (a private instance per test
 	# run; the system's Postfix stays unconfigured and stopped)
 	postfix util-linux
+	# tests/relay: the scripted receiving server (smtpd-relay's peer)
+	python3-aiosmtpd
 	# tests/hardening: peak RSS (/usr/bin/time)
 	time
 	# tests/systemd, bench/systemd-cpu: a Debian 12 rootfs (mmdebstrap)

@@ -84,7 +84,13 @@
 	X(gnutls_x509_crt_deinit) \
 	X(gnutls_x509_crt_get_expiration_time) \
 	X(gnutls_x509_crt_get_activation_time) \
-	X(gnutls_x509_crt_get_dn3)
+	X(gnutls_x509_crt_get_dn3) \
+	X(gnutls_certificate_set_x509_system_trust) \
+	X(gnutls_certificate_set_x509_trust_file) \
+	X(gnutls_server_name_set) \
+	X(gnutls_session_set_verify_cert) \
+	X(gnutls_session_get_verify_cert_status) \
+	X(gnutls_certificate_verification_status_print)
 
 /* The resolved entry points, called as gt.gnutls_xxx(...). */
 static struct {
@@ -491,6 +497,26 @@ static void tls_conn_free(struct tls_conn *t)
 	free(t);
 }
 
+/* Both sides: our push/pull on the conn's fds, and the whole handshake
+ * within the connection timeout, not each read.  GnuTLS's result. */
+static int handshake(struct tls_conn *t)
+{
+	struct conn *c = t->conn;
+	int r;
+
+	gt.gnutls_transport_set_ptr(t->gs, t);
+	gt.gnutls_transport_set_push_function(t->gs, push);
+	gt.gnutls_transport_set_pull_function(t->gs, pull);
+	gt.gnutls_transport_set_pull_timeout_function(t->gs, pull_timeout);
+	gt.gnutls_handshake_set_timeout(t->gs, (unsigned)c->timeout_ms);
+	t->deadline = now_ms() + c->timeout_ms;
+	do
+		r = gt.gnutls_handshake(t->gs);
+	while (r < 0 && !gt.gnutls_error_is_fatal(r));
+	t->deadline = 0;
+	return r;
+}
+
 int tls_start(struct session *s)
 {
 	struct conn *c = s->conn;
@@ -525,17 +551,7 @@ int tls_start(struct session *s)
 		tls_conn_free(t);
 		return -ENOMEM;
 	}
-	gt.gnutls_transport_set_ptr(t->gs, t);
-	gt.gnutls_transport_set_push_function(t->gs, push);
-	gt.gnutls_transport_set_pull_function(t->gs, pull);
-	gt.gnutls_transport_set_pull_timeout_function(t->gs, pull_timeout);
-	/* The whole handshake within connectionTimeout, not each read. */
-	gt.gnutls_handshake_set_timeout(t->gs, (unsigned)c->timeout_ms);
-	t->deadline = now_ms() + c->timeout_ms;
-	do
-		r = gt.gnutls_handshake(t->gs);
-	while (r < 0 && !gt.gnutls_error_is_fatal(r));
-	t->deadline = 0;
+	r = handshake(t);
 	if (r < 0) {
 		bool io = r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR;
 		int err = io ? (t->err ? t->err : EIO) : r == GNUTLS_E_TIMEDOUT ? ETIMEDOUT : EPROTO;
@@ -575,6 +591,96 @@ void tls_finish(struct session *s)
 	if (gt.handle && !gt.deinit) {
 		gt.gnutls_global_deinit();
 		gt.deinit = true;
+	}
+}
+
+/* ---- client side (smtpd-relay) -------------------------------------------- */
+
+static gnutls_certificate_credentials_t client_cred;
+
+int tls_client_start(struct conn *c, const struct tls_client_opts *o, char *info, size_t infosize,
+		     char *why, size_t whysize)
+{
+	struct tls_conn *t;
+	const char *err_pos = NULL;
+	gnutls_priority_t prio = NULL;
+	int r;
+
+	snprintf(why, whysize, "TLS unavailable");
+	if ((r = gt_load()) < 0)
+		return r;
+	if (!client_cred) {
+		r = gt.gnutls_certificate_allocate_credentials(&client_cred);
+		if (r >= 0)
+			r = o->ca_file ? gt.gnutls_certificate_set_x509_trust_file(client_cred, o->ca_file,
+										   GNUTLS_X509_FMT_PEM)
+				       : gt.gnutls_certificate_set_x509_system_trust(client_cred);
+		if (r < 0) {
+			snprintf(why, whysize, "cannot load trusted certificates %s: %s",
+				 o->ca_file ? o->ca_file : "(system)", gt.gnutls_strerror(r));
+			return -EINVAL;
+		}
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->conn = c;
+	r = gt.gnutls_init(&t->gs, GNUTLS_CLIENT);
+	if (r >= 0)
+		r = gt.gnutls_priority_init2(&prio, o->priority ? o->priority : DEFAULT_PRIORITY, &err_pos, 0);
+	if (r >= 0)
+		r = gt.gnutls_priority_set(t->gs, prio);
+	if (r >= 0)
+		r = gt.gnutls_credentials_set(t->gs, GNUTLS_CRD_CERTIFICATE, client_cred);
+	/* SNI, and the name the certificate must hold (RFC 6125) */
+	if (r >= 0 && o->server_name)
+		r = gt.gnutls_server_name_set(t->gs, GNUTLS_NAME_DNS, o->server_name, strlen(o->server_name));
+	if (r >= 0 && o->verify)
+		gt.gnutls_session_set_verify_cert(t->gs, o->server_name, 0);
+	if (prio)
+		gt.gnutls_priority_deinit(prio);
+	if (r < 0) {
+		snprintf(why, whysize, "cannot set up TLS: %s", gt.gnutls_strerror(r));
+		tls_conn_free(t);
+		return -EINVAL;
+	}
+	r = handshake(t);
+	if (r < 0) {
+		bool io = r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR;
+		int err = io ? (t->err ? t->err : EIO) : r == GNUTLS_E_TIMEDOUT ? ETIMEDOUT : EPROTO;
+
+		if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+			gnutls_datum_t out = { NULL, 0 };
+			unsigned status = gt.gnutls_session_get_verify_cert_status(t->gs);
+
+			gt.gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0);
+			snprintf(why, whysize, "certificate of %s not trusted: %s",
+				 o->server_name ? o->server_name : "server", out.data ? (char *)out.data : "?");
+			gt_free(out.data);
+			err = EKEYREJECTED;
+		} else {
+			snprintf(why, whysize, "TLS handshake failed: %s", io ? strerror(err) : gt.gnutls_strerror(r));
+		}
+		tls_conn_free(t);
+		return -err;
+	}
+	c->tr = &tls_transport;
+	c->tr_data = t;
+	snprintf(info, infosize, "%s with cipher %s",
+		 gt.gnutls_protocol_get_name(gt.gnutls_protocol_get_version(t->gs)),
+		 gt.gnutls_cipher_get_name(gt.gnutls_cipher_get(t->gs)));
+	return 0;
+}
+
+void tls_client_finish(struct conn *c)
+{
+	if (c && c->tr == &tls_transport) {
+		struct tls_conn *t = c->tr_data;
+
+		gt.gnutls_bye(t->gs, GNUTLS_SHUT_WR);
+		tls_conn_free(t);
+		c->tr = NULL;
+		c->tr_data = NULL;
 	}
 }
 

@@ -29,6 +29,22 @@ int tls_start(struct session *s);
 /* Send close_notify and free.  Safe when TLS never started. */
 void tls_finish(struct session *s);
 
+/* Client side (smtpd-relay): STARTTLS or implicit TLS to a server. */
+struct conn;
+struct tls_client_opts {
+	const char *server_name;	/* SNI and the name to verify; NULL: none */
+	bool verify;			/* the chain and the name must check */
+	const char *ca_file;		/* PEM trust anchors; NULL: the system's */
+	const char *priority;		/* NULL: the default */
+};
+/* Handshake on @c; on success @c reads and writes through TLS and @info
+ * describes the session.  -EKEYREJECTED when the certificate does not
+ * verify, -ETIMEDOUT, -EPROTO, ...; the reason in @why. */
+int tls_client_start(struct conn *c, const struct tls_client_opts *o, char *info, size_t infosize,
+		     char *why, size_t whysize);
+/* close_notify and free; safe when TLS never started. */
+void tls_client_finish(struct conn *c);
+
 /* --check: what is wrong with a TLS setting, as a message for
  * "FILE:LINE: message" in @why. */
 enum tls_check { TLS_CHECK_OK, TLS_CHECK_WARNING, TLS_CHECK_ERROR };
