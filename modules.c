@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "chain.h"
 #include "proxy-accept.h"
+#include "remote-delivery.h"
 
 /* handlerchain handlers (handlers/chain/) */
 extern const struct handler_def max_rcpt_handler;
@@ -23,5 +24,7 @@ const struct config_module *const config_modules[] = {
 	&proxy_module,
 	/* handler { } blocks */
 	&auth_module,
+	/* top-level blocks */
+	&remote_delivery_module,
 	NULL
 };

@@ -28,6 +28,7 @@
 #include "lmtp-client.h"
 #include "log.h"
 #include "maildir.h"
+#include "remote-delivery.h"
 #include "sasl.h"
 #include "sink.h"
 #include "tls.h"
@@ -186,12 +187,14 @@ bool session_offers_starttls(const struct session *s)
 	return s->lst->tls.start_tls && !s->tls_active && tls_supported();
 }
 
-/* RFC 3461 DSN: SMTP only.  LMTP is final delivery, where smtpd sends no
- * "delivered" notices (smtpd(8)); a relayed message carries the
- * parameters on to smtpd-relay, which honours them. */
+/* RFC 3461 DSN: offered when smtpd-relay is configured (a remoteDelivery
+ * block), the agent that honours the parameters; SMTP only.  LMTP is
+ * final delivery, where no "delivered" notices are sent (smtpd(8)). */
 bool session_offers_dsn(const struct session *s)
 {
-	return s->proto == PROTO_SMTP;
+	const struct relay_settings *rs = relay_settings(s->cfg);
+
+	return s->proto == PROTO_SMTP && rs && rs->configured;
 }
 
 /* authRequired or auth { announce } (James, auth.h): true offers AUTH to

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "client.h"
-#include "dns.h"
+#include "mxdns.h"
 #include "log.h"
 #include "sasl.h"
 #include "tls.h"
@@ -612,13 +612,13 @@ static int family_of(int i, enum inet_protocols p)
 void deliver_mx(struct relay_ctx *ctx, struct message *m, const char *domain, const size_t *idx, size_t n)
 {
 	const struct relay_settings *rs = ctx->rs;
-	struct dns dns;
-	struct dns_mx mx[32];
+	struct mxdns dns;
+	struct mxdns_mx mx[32];
 	size_t nmx = 0, naddr = 0;
 	struct sockaddr_storage addrs[100];
 	const char *hosts[100];
 	bool secure = false, tempfail = false;
-	enum dns_status st;
+	enum mxdns_status st;
 	char why[400];
 	struct dest d = { .name = domain, .tls = rs->tls_level, .implicit_tls = false, .auth = false };
 	size_t limit = (size_t)rs->mx_address_limit < 100 ? (size_t)rs->mx_address_limit : 100;
@@ -650,33 +650,33 @@ void deliver_mx(struct relay_ctx *ctx, struct message *m, const char *domain, co
 		try_addresses(ctx, m, &d, &ss, hosts, 1, idx, n);
 		return;
 	}
-	if (dns_init(&dns, rs->dns_servers, rs->ndns, rs->resolv_conf, rs->dnssec) < 0) {
+	if (mxdns_init(&dns, rs->dns_servers, rs->ndns, rs->resolv_conf, rs->dnssec) < 0) {
 		defer_all(ctx, m, idx, n, 451, "4.4.3", "", "cannot set up the DNS resolver");
 		return;
 	}
-	st = dns_mx(&dns, domain, mx, 32, &nmx, &secure);
+	st = mxdns_mx(&dns, domain, mx, 32, &nmx, &secure);
 	switch (st) {
-	case DNS_NXDOMAIN:
+	case MXDNS_NXDOMAIN:
 		snprintf(why, sizeof(why), "domain %s does not exist (DNS NXDOMAIN)", domain);
 		defer_all(ctx, m, idx, n, 550, "5.1.2", "", why);
-		dns_finish(&dns);
+		mxdns_finish(&dns);
 		return;
-	case DNS_TEMPFAIL:
+	case MXDNS_TEMPFAIL:
 		tempfail = true;
 		nmx = 0;
 		break;
-	case DNS_NODATA:
+	case MXDNS_NODATA:
 		/* RFC 5321 §5.1: no MX, the domain itself is the implicit MX */
 		snprintf(mx[0].host, sizeof(mx[0].host), "%s", domain);
 		mx[0].pref = 0;
 		nmx = 1;
 		break;
-	case DNS_OK:
+	case MXDNS_OK:
 		/* RFC 7505 §3: a single MX with the root as host */
 		if (nmx == 1 && (mx[0].host[0] == '\0' || strcmp(mx[0].host, ".") == 0)) {
 			snprintf(why, sizeof(why), "domain %s accepts no mail (null MX, RFC 7505)", domain);
 			defer_all(ctx, m, idx, n, 556, "5.1.10", "", why);
-			dns_finish(&dns);
+			mxdns_finish(&dns);
 			return;
 		}
 		break;
@@ -685,12 +685,12 @@ void deliver_mx(struct relay_ctx *ctx, struct message *m, const char *domain, co
 		for (int f = 0; f < 2 && naddr < limit; f++) {
 			int fam = family_of(f, rs->inet);
 			size_t got = 0;
-			enum dns_status as;
+			enum mxdns_status as;
 
 			if (!fam)
 				continue;
-			as = dns_addr(&dns, mx[i].host, fam, ctx->mx_port, addrs + naddr, limit - naddr, &got, NULL);
-			if (as == DNS_TEMPFAIL)
+			as = mxdns_addr(&dns, mx[i].host, fam, ctx->mx_port, addrs + naddr, limit - naddr, &got, NULL);
+			if (as == MXDNS_TEMPFAIL)
 				tempfail = true;
 			for (size_t k = 0; k < got; k++)
 				hosts[naddr + k] = mx[i].host;
@@ -707,10 +707,10 @@ void deliver_mx(struct relay_ctx *ctx, struct message *m, const char *domain, co
 			defer_all(ctx, m, idx, n, 550, "5.4.4", "", why);
 		else
 			defer_all(ctx, m, idx, n, 451, "4.4.3", "", why);
-		dns_finish(&dns);
+		mxdns_finish(&dns);
 		return;
 	}
-	dns_finish(&dns);
+	mxdns_finish(&dns);
 	/* the hosts point into mx[], alive until we return */
 	try_addresses(ctx, m, &d, addrs, hosts, naddr, idx, n);
 }

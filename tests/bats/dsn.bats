@@ -1,18 +1,27 @@
 #!/usr/bin/env bats
-# RFC 3461 DSN parameters on the receive side: offered, checked (501
-# 5.5.4), kept in canonical form on the spool file's MAIL FROM / RCPT TO
-# lines for smtpd-relay; local delivery ignores them.
+# RFC 3461 DSN parameters on the receive side: offered when smtpd-relay is
+# configured (a remoteDelivery block), checked (501 5.5.4), kept in
+# canonical form on the spool file's MAIL FROM / RCPT TO lines for
+# smtpd-relay; local delivery ignores them.
 
 load helpers
 
-setup() { setup_smtpd; }
+setup() {
+	setup_smtpd
+	GLOBAL_EXTRA='remoteDelivery { }'
+	write_conf
+}
 teardown() { teardown_smtpd; }
 
-@test "DSN: EHLO offers DSN (LMTP's LHLO list is checked in tests/lmtp/protocol.bats)" {
+@test "DSN: EHLO offers DSN with a remoteDelivery block, not without (LMTP: tests/lmtp/protocol.bats)" {
 	run smtp "EHLO client.test" QUIT
 	assert_line "250-DSN"
-	run smtp "HELO client.test" QUIT
+	GLOBAL_EXTRA= write_conf
+	run smtp "EHLO client.test" "MAIL FROM:<s@client.test> RET=HDRS" "MAIL FROM:<s@client.test>" \
+		"RCPT TO:<u@remote.test> NOTIFY=NEVER" QUIT
 	refute_output --partial DSN
+	assert_line --index 6 "555 5.5.4 Unsupported parameter"
+	assert_line --index 8 "555 5.5.4 Unsupported parameter"
 }
 
 @test "DSN: RET/ENVID and NOTIFY/ORCPT travel on the spool file's lines, canonical" {

@@ -45,7 +45,8 @@ teardown_smtpd() {
 
 # write_conf [LINE...]: the configuration, each LINE added to the handler
 # block.  MAXRCPT (default 100) sets MaxRcptHandler's maxRcpt; SERVER_EXTRA
-# is added to the smtpserver block (outside handler).
+# is added to the smtpserver block (outside handler); GLOBAL_EXTRA at the
+# top level.
 write_conf() {
 	local extra="" l
 	for l in "$@"; do
@@ -57,6 +58,7 @@ write_conf() {
 		aliases   = "$T/aliases"
 		mailboxes = "$T/mail/%d/%n"
 		spool     = "$T/spool"
+		${GLOBAL_EXTRA:-}
 		smtpserver "smtp" {
 		  ${SERVER_EXTRA:-}
 		  handler {

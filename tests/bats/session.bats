@@ -10,7 +10,6 @@ EHLO_KEYWORDS_NOSIZE="250-$HELO_NAME Hello client.test [127.0.0.1]
 250-PIPELINING
 250-8BITMIME
 250-ENHANCEDSTATUSCODES
-250-DSN
 250 SMTPUTF8"
 
 # ---- S1 greeting ---------------------------------------------------------------
@@ -123,7 +122,6 @@ $EHLO_KEYWORDS_NOSIZE
 250-SIZE 1024
 250-8BITMIME
 250-ENHANCEDSTATUSCODES
-250-DSN
 250 SMTPUTF8
 221 2.0.0 $HELO_NAME closing connection"
 	write_conf "maxmessagesize = 10240"

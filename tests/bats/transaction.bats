@@ -400,7 +400,7 @@ message_of_size() {
 
 @test "T2: unknown MAIL/RCPT parameters: 555 5.5.4; DATA/QUIT with arguments: 501 5.5.4" {
 	run smtp "EHLO client.test" "MAIL FROM:<a@client.test> FOO=bar" "MAIL FROM:<a@client.test> BODY=8BITMIME" \
-		"RCPT TO:<alice@example.org> FOO=bar" "RCPT TO:<alice@example.org>" "DATA now" "QUIT now" QUIT
+		"RCPT TO:<alice@example.org> NOTIFY=NEVER" "RCPT TO:<alice@example.org>" "DATA now" "QUIT now" QUIT
 	assert_line --index 6 "555 5.5.4 Unsupported parameter"
 	assert_line --index 7 "250 2.1.0 Sender OK"
 	assert_line --index 8 "555 5.5.4 Unsupported parameter"

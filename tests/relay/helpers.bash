@@ -56,9 +56,10 @@ write_conf() {
 		    helloName = "mx.example.org"
 		  }
 		}
+		remoteDelivery {
+		  heloName = "relay.example.org"
+		$rd}
 	EOF
-	printf 'remoteDelivery {\n  heloName = "relay.example.org"\n%s}\n' "$rd" >"$T/rd.conf"
-	export SMTPD_RELAY_SHIM_CONF="$T/rd.conf"
 }
 
 free_port() {

@@ -1,5 +1,5 @@
-/* dns.c — see dns.h. */
-#include "dns.h"
+/* mxdns.c — see mxdns.h. */
+#include "mxdns.h"
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -15,7 +15,7 @@
 #define RES_TRUSTAD 0x04000000
 #endif
 
-static bool add_server(struct dns *d, const char *spec)
+static bool add_server(struct mxdns *d, const char *spec)
 {
 	char ip[64];
 	const char *colon = strchr(spec, ':');
@@ -37,7 +37,7 @@ static bool add_server(struct dns *d, const char *spec)
 	return true;
 }
 
-int dns_init(struct dns *d, char *const *servers, size_t nservers, const char *resolv_conf, bool dnssec)
+int mxdns_init(struct mxdns *d, char *const *servers, size_t nservers, const char *resolv_conf, bool dnssec)
 {
 	memset(d, 0, sizeof(*d));
 	if (res_ninit(&d->res) < 0)
@@ -71,49 +71,49 @@ int dns_init(struct dns *d, char *const *servers, size_t nservers, const char *r
 	return 0;
 }
 
-void dns_finish(struct dns *d)
+void mxdns_finish(struct mxdns *d)
 {
 	res_nclose(&d->res);
 }
 
-const char *dns_status_name(enum dns_status s)
+const char *mxdns_status_name(enum mxdns_status s)
 {
 	switch (s) {
-	case DNS_OK: return "ok";
-	case DNS_NXDOMAIN: return "no such domain";
-	case DNS_NODATA: return "no records";
-	case DNS_TEMPFAIL: return "temporary DNS failure";
+	case MXDNS_OK: return "ok";
+	case MXDNS_NXDOMAIN: return "no such domain";
+	case MXDNS_NODATA: return "no records";
+	case MXDNS_TEMPFAIL: return "temporary DNS failure";
 	}
 	return "?";
 }
 
 /* One query; the answer in @ans (length in *@len_r). */
-static enum dns_status query(struct dns *d, const char *name, int type, unsigned char *ans, int size,
+static enum mxdns_status query(struct mxdns *d, const char *name, int type, unsigned char *ans, int size,
 			     int *len_r, ns_msg *msg, bool *secure_r)
 {
 	int n = res_nquery(&d->res, name, ns_c_in, type, ans, size);
 
 	if (n < 0) {
 		switch (d->res.res_h_errno) {
-		case HOST_NOT_FOUND: return DNS_NXDOMAIN;
-		case NO_DATA: return DNS_NODATA;
-		default: return DNS_TEMPFAIL;
+		case HOST_NOT_FOUND: return MXDNS_NXDOMAIN;
+		case NO_DATA: return MXDNS_NODATA;
+		default: return MXDNS_TEMPFAIL;
 		}
 	}
 	if (ns_initparse(ans, n, msg) < 0)
-		return DNS_TEMPFAIL;
+		return MXDNS_TEMPFAIL;
 	*len_r = n;
 	if (secure_r)
 		*secure_r = d->dnssec && ns_msg_getflag(*msg, ns_f_ad);
-	return ns_msg_count(*msg, ns_s_an) ? DNS_OK : DNS_NODATA;
+	return ns_msg_count(*msg, ns_s_an) ? MXDNS_OK : MXDNS_NODATA;
 }
 
 static int mx_cmp(const void *a, const void *b)
 {
-	return ((const struct dns_mx *)a)->pref - ((const struct dns_mx *)b)->pref;
+	return ((const struct mxdns_mx *)a)->pref - ((const struct mxdns_mx *)b)->pref;
 }
 
-enum dns_status dns_mx(struct dns *d, const char *domain, struct dns_mx *v, size_t max, size_t *n_r,
+enum mxdns_status mxdns_mx(struct mxdns *d, const char *domain, struct mxdns_mx *v, size_t max, size_t *n_r,
 		       bool *secure_r)
 {
 	unsigned char ans[8192];
@@ -121,30 +121,30 @@ enum dns_status dns_mx(struct dns *d, const char *domain, struct dns_mx *v, size
 	ns_rr rr;
 	int len;
 	size_t n = 0;
-	enum dns_status st = query(d, domain, ns_t_mx, ans, sizeof(ans), &len, &msg, secure_r);
+	enum mxdns_status st = query(d, domain, ns_t_mx, ans, sizeof(ans), &len, &msg, secure_r);
 
 	*n_r = 0;
-	if (st != DNS_OK)
+	if (st != MXDNS_OK)
 		return st;
 	for (int i = 0; i < ns_msg_count(msg, ns_s_an) && n < max; i++) {
 		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
-			return DNS_TEMPFAIL;
+			return MXDNS_TEMPFAIL;
 		if (ns_rr_type(rr) != ns_t_mx || ns_rr_rdlen(rr) < 3)
 			continue;
 		v[n].pref = ns_get16(ns_rr_rdata(rr));
 		if (dn_expand(ns_msg_base(msg), ns_msg_end(msg), ns_rr_rdata(rr) + 2, v[n].host,
 			      sizeof(v[n].host)) < 0)
-			return DNS_TEMPFAIL;
+			return MXDNS_TEMPFAIL;
 		/* the root ("." / "") is RFC 7505's null MX */
 		n++;
 	}
 	if (n == 0)
-		return DNS_NODATA;
+		return MXDNS_NODATA;
 	/* RFC 5321 §5.1: equal preferences in random order */
 	for (size_t i = n; i > 1; i--) {
 		unsigned r;
 		size_t j;
-		struct dns_mx t;
+		struct mxdns_mx t;
 
 		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 			r = (unsigned)i * 2654435761u;
@@ -155,7 +155,7 @@ enum dns_status dns_mx(struct dns *d, const char *domain, struct dns_mx *v, size
 	}
 	/* then a stable sort by preference (insertion: a handful of records) */
 	for (size_t i = 1; i < n; i++) {
-		struct dns_mx t = v[i];
+		struct mxdns_mx t = v[i];
 		size_t j = i;
 
 		for (; j > 0 && mx_cmp(&v[j - 1], &t) > 0; j--)
@@ -163,10 +163,10 @@ enum dns_status dns_mx(struct dns *d, const char *domain, struct dns_mx *v, size
 		v[j] = t;
 	}
 	*n_r = n;
-	return DNS_OK;
+	return MXDNS_OK;
 }
 
-enum dns_status dns_addr(struct dns *d, const char *host, int family, int port,
+enum mxdns_status mxdns_addr(struct mxdns *d, const char *host, int family, int port,
 			 struct sockaddr_storage *v, size_t max, size_t *n_r, bool *secure_r)
 {
 	unsigned char ans[8192];
@@ -174,15 +174,15 @@ enum dns_status dns_addr(struct dns *d, const char *host, int family, int port,
 	ns_rr rr;
 	int len;
 	size_t n = 0;
-	enum dns_status st = query(d, host, family == AF_INET ? ns_t_a : ns_t_aaaa, ans, sizeof(ans), &len,
+	enum mxdns_status st = query(d, host, family == AF_INET ? ns_t_a : ns_t_aaaa, ans, sizeof(ans), &len,
 				   &msg, secure_r);
 
 	*n_r = 0;
-	if (st != DNS_OK)
+	if (st != MXDNS_OK)
 		return st;
 	for (int i = 0; i < ns_msg_count(msg, ns_s_an) && n < max; i++) {
 		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
-			return DNS_TEMPFAIL;
+			return MXDNS_TEMPFAIL;
 		memset(&v[n], 0, sizeof(v[n]));
 		if (family == AF_INET && ns_rr_type(rr) == ns_t_a && ns_rr_rdlen(rr) == 4) {
 			struct sockaddr_in *sin = (struct sockaddr_in *)&v[n];
@@ -201,5 +201,5 @@ enum dns_status dns_addr(struct dns *d, const char *host, int family, int port,
 		}
 	}
 	*n_r = n;
-	return n ? DNS_OK : DNS_NODATA;
+	return n ? MXDNS_OK : MXDNS_NODATA;
 }
