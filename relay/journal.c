@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,14 +187,33 @@ int journal_open(const char *path, struct journal_state *js)
 	return fd;
 }
 
+/* Tests kill the process at each journal point: SMTPD_RELAY_CRASH_BEFORE=N
+ * dies before the Nth line of this process is written (the server has
+ * answered, nothing is recorded), SMTPD_RELAY_CRASH_AFTER=N right after it
+ * reached the disk. */
+static void crash_point(const char *name, unsigned n)
+{
+	const char *v = getenv(name);
+
+	if (v && (unsigned)atoi(v) == n)
+		raise(SIGKILL);
+}
+
 int journal_append(int fd, const char *line)
 {
+	static unsigned count;
 	size_t len = strlen(line);
-	ssize_t w = write(fd, line, len);
+	ssize_t w;
 
+	count++;
+	crash_point("SMTPD_RELAY_CRASH_BEFORE", count);
+	w = write(fd, line, len);
 	if (w < 0)
 		return -errno;
 	if ((size_t)w != len)
 		return -EIO;
-	return fdatasync(fd) < 0 ? -errno : 0;
+	if (fdatasync(fd) < 0)
+		return -errno;
+	crash_point("SMTPD_RELAY_CRASH_AFTER", count);
+	return 0;
 }
