@@ -16,6 +16,8 @@
  * that trickles a byte per timeout cannot hold a process forever. */
 #define RUNTIME_FACTOR 10
 #define RUNTIME_MIN 600
+/* A session's memory bound (units/session@.service.in says the same). */
+#define SESSION_MEMORY_MAX "64M"
 
 bool launch_word_ok(const char *s)
 {
@@ -83,6 +85,11 @@ int launch_check(const struct config *cfg, const struct listener *l, const struc
 				 words[i].what, words[i].v ? words[i].v : "");
 			return -EINVAL;
 		}
+	if ((l->tls.socket_tls || l->tls.start_tls) && l->tls.ticket_key && !launch_word_ok(l->tls.ticket_key)) {
+		snprintf(why, whysize, "%s \"%s\": ticketKey '%s' has characters a unit file would need to quote",
+			 kind(l), l->name, l->tls.ticket_key);
+		return -EINVAL;
+	}
 	if ((l->tls.socket_tls || l->tls.start_tls) && !launch_word_ok(l->tls.private_key)) {
 		snprintf(why, whysize, "%s \"%s\": privateKey '%s' has characters a unit file would need to quote",
 			 kind(l), l->name, l->tls.private_key ? l->tls.private_key : "");
@@ -135,6 +142,31 @@ static const char *basename_of(const char *path)
 	const char *s = strrchr(path, '/');
 
 	return s ? s + 1 : path;
+}
+
+/* The TLS ticketKey is written by the sessions (created, rotated daily):
+ * its directory must be theirs.  Under /var/lib, StateDirectory= makes it
+ * (owned by the service user) before every session. */
+static void write_ticket_dir(const struct listener *l, const struct launch_opts *o, FILE *out)
+{
+	static const char varlib[] = "/var/lib/";
+	const char *k = l->tls.ticket_key, *slash;
+
+	if (!tls_on(l) || !k || !*k)
+		return;
+	slash = strrchr(k, '/');
+	if (strncmp(k, varlib, sizeof(varlib) - 1) == 0 && slash > k + sizeof(varlib) - 1)
+		fprintf(out,
+			"# ticketKey = \"%s\": systemd makes its directory, owned by the\n"
+			"# service user, so that every session shares the key (resumption).\n"
+			"StateDirectory=%.*s\n",
+			k, (int)(slash - k - (sizeof(varlib) - 1)), k + sizeof(varlib) - 1);
+	else
+		fprintf(out,
+			"# ticketKey = \"%s\": its directory must exist and be writable by\n"
+			"# user %s (every session shares the key).\n"
+			"ReadWritePaths=%.*s\n",
+			k, o->user, (int)(slash && slash > k ? slash - k : 1), slash && slash > k ? k : "/");
 }
 
 void units_write_socket(const struct config *cfg, const struct listener *l, const struct launch_opts *o, FILE *out)
@@ -202,6 +234,13 @@ void units_write_socket(const struct config *cfg, const struct listener *l, cons
 		}
 		fprintf(out, "\nIPAddressDeny=any\n");
 	}
+	fprintf(out,
+		"# Flood-proof: past systemd's trigger limit (for Accept=yes 200 starts\n"
+		"# in 2 s) the socket fails (Result: trigger-limit-hit) and refuses every\n"
+		"# connection until restarted by hand.  0 turns the limit off; the bound\n"
+		"# is MaxConnections= and MaxConnectionsPerSource=, past which\n"
+		"# connections are closed at once.\n"
+		"TriggerLimitIntervalSec=0\n");
 	fprintf(out, "\n[Install]\nWantedBy=sockets.target\n");
 }
 
@@ -314,6 +353,11 @@ void units_write_service(const struct config *cfg, const struct listener *l, con
 			"LoadCredential=%s:%s\n",
 			basename_of(l->tls.private_key), basename_of(l->tls.private_key), l->tls.private_key);
 	write_environment(cfg->file, out);
+	write_ticket_dir(l, o, out);
+	fprintf(out,
+		"# A session needs a few MiB (more with TLS, and while yescrypt checks a\n"
+		"# password): a runaway one is stopped here, not by the OOM killer.\n"
+		"MemoryMax=%s\n", SESSION_MEMORY_MAX);
 	fprintf(out,
 		"# A hard cap on one session (%d x connectionTimeout of %ld s): a client\n"
 		"# sending a byte per timeout cannot hold a process for ever.\n"

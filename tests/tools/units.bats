@@ -80,6 +80,8 @@ verify() {
 	assert_line 'Backlog=77'
 	assert_line 'MaxConnections=33'
 	assert_line 'MaxConnectionsPerSource=4'
+	# a connect flood must never leave the socket failed
+	assert_line 'TriggerLimitIntervalSec=0'
 	assert_line 'WantedBy=sockets.target'
 	# comments say why
 	assert_line '# connectBacklog = 77: connections the kernel queues before accept.'
@@ -127,6 +129,7 @@ verify() {
 	assert_line 'MemoryDenyWriteExecute=yes'
 	assert_line 'CapabilityBoundingSet='
 	assert_line "LoadCredential=privkey.pem:$T/privkey.pem"
+	assert_line 'MemoryMax=64M'
 	assert_line 'RuntimeMaxSec=1000'
 	run cat "$T/out/lm@.service"
 	assert_line "ExecStart=$LMTPD -c $conf -s lm"
@@ -213,8 +216,17 @@ verify() {
 	assert_line "ExecStart=$INSTALL_SBINDIR/smtpd -c $INSTALL_SYSCONFDIR/smtpd/smtpd.conf -s smtp"
 	run cat "$UNITS_BUILDDIR/lmtpd@.service"
 	assert_line "ExecStart=$INSTALL_SBINDIR/lmtpd -c $INSTALL_SYSCONFDIR/smtpd/smtpd.conf -s lmtp"
-	run cat "$UNITS_BUILDDIR/submission@.service"
-	assert_line "LoadCredential=privkey.pem:$INSTALL_SYSCONFDIR/smtpd/tls/privkey.pem"
+	# every SMTP port of the contract offers TLS: the key is a credential
+	for u in smtpd submission smtps; do
+		run cat "$UNITS_BUILDDIR/$u@.service"
+		assert_line "LoadCredential=privkey.pem:$INSTALL_SYSCONFDIR/smtpd/tls/privkey.pem"
+		assert_line 'MemoryMax=64M'
+	done
+	# no socket can be failed by a connect flood
+	for u in smtpd submission smtps lmtpd; do
+		run cat "$UNITS_BUILDDIR/$u.socket"
+		assert_line 'TriggerLimitIntervalSec=0'
+	done
 	run grep -h '^ListenStream=' "$UNITS_BUILDDIR/smtpd.socket" "$UNITS_BUILDDIR/submission.socket" \
 		"$UNITS_BUILDDIR/smtps.socket" "$UNITS_BUILDDIR/lmtpd.socket"
 	assert_output $'ListenStream=25\nListenStream=587\nListenStream=465\nListenStream=/run/smtpd/lmtp.sock'
@@ -274,4 +286,22 @@ verify() {
 	run cat "$T/out/smtpserver-global@.service"
 	assert_line 'RuntimeMaxSec=3000'
 	verify "$T"/out/*.socket "$T"/out/*@.service
+}
+
+@test "service template: the TLS ticketKey's directory is the sessions' (StateDirectory= under /var/lib)" {
+	sed -i "s|privateKey = \"$T/privkey.pem\" }|privateKey = \"$T/privkey.pem\"  ticketKey = \"/var/lib/smtpd/tls/ticket.key\" }|" "$T/smtpd.conf"
+	grep -q 'ticketKey = "/var/lib/smtpd/tls/ticket.key"' "$T/smtpd.conf"
+	units
+	assert_success
+	run cat "$T/out/mx@.service"
+	assert_line 'StateDirectory=smtpd/tls'
+	run cat "$T/out/plain@.service"
+	refute_line --regexp '^StateDirectory='
+	sed -i 's|/var/lib/smtpd/tls/ticket.key|/srv/tls/ticket.key|' "$T/smtpd.conf"
+	units
+	assert_success
+	run cat "$T/out/mx@.service"
+	refute_line --regexp '^StateDirectory='
+	assert_line 'ReadWritePaths=/srv/tls'
+	assert_line '# user smtpd (every session shares the key).'
 }
