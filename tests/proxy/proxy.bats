@@ -109,7 +109,8 @@ print(repr(s.recv(100)))' "$PORT"
 	assert_success
 	assert_output "b''"
 	[ $((SECONDS - start)) -ge 2 ]
-	[ $((SECONDS - start)) -le 10 ]
+	# python is killed at 20 s: a reply of b'' before that is smtpd closing
+	[ $((SECONDS - start)) -lt 20 ]
 	wait_log "$T/sa.log" 'no complete PROXY header from \[127\.0\.0\.1\] within 3 s: closing'
 }
 
