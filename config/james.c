@@ -81,6 +81,10 @@ struct tr {
 	size_t nls;
 	char **envs;		/* environment variables the output reads */
 	size_t nenvs;
+	char *remote;		/* remoteDelivery { } lines, NULL = none */
+	size_t remotelen;
+	const char *remote_file;
+	long remote_line;
 };
 
 /* ---- diagnostics ---------------------------------------------------------- */
@@ -1212,6 +1216,148 @@ static void domainlist(struct tr *t, xmlNodePtr n)
 	free(cls);
 }
 
+/* ---- the RemoteDelivery mailet (mailetcontainer.xml) ---------------------------
+ * James' outgoing half: <mailet class="RemoteDelivery"> with its
+ * parameters as child elements.  smtpd-relay reads the same names from
+ * remoteDelivery { } (smtpd.conf(5)), with the same value syntax. */
+
+enum rkind { R_STR, R_INT, R_BOOL, R_LIST, R_PASSWORD, R_NONE };
+
+static const struct {
+	const char *name;
+	enum rkind kind;
+	const char *why;	/* R_NONE: what to do instead */
+} remote_keys[] = {
+	{ "delayTime", R_STR, NULL },
+	{ "maxRetries", R_INT, NULL },
+	{ "maxDnsProblemRetries", R_INT, NULL },
+	{ "timeout", R_INT, NULL },
+	{ "connectiontimeout", R_INT, NULL },
+	{ "sendpartial", R_BOOL, NULL },
+	{ "bounceProcessor", R_STR, NULL },
+	{ "gateway", R_LIST, NULL },
+	{ "gatewayPort", R_INT, NULL },
+	{ "gatewayUsername", R_STR, NULL },
+	{ "gatewayusername", R_STR, NULL },
+	{ "gatewayPassword", R_PASSWORD, NULL },
+	{ "loadBalancing", R_BOOL, NULL },
+	{ "startTLS", R_BOOL, NULL },
+	{ "sslEnable", R_BOOL, NULL },
+	{ "verifyServerIdentity", R_BOOL, NULL },
+	{ "heloName", R_STR, NULL },
+	{ "bind", R_STR, NULL },
+	{ "outgoing", R_NONE, "the queue is the spool's outgoing/ directory (spool = ...)" },
+	{ "outgoingQueue", R_NONE, "the queue is the spool's outgoing/ directory (spool = ...)" },
+	{ "deliveryThreads", R_NONE, "smtpd-relay delivers up to concurrency messages at once (remoteDelivery { concurrency })" },
+	{ "debug", R_NONE, "smtpd-relay logs every attempt to the journal or syslog" },
+	{ "usePriority", R_NONE, "messages are sent in the order they are due" },
+	{ "maxRcpt", R_NONE, "use maxRecipientsPerTransaction" },
+};
+
+#define GATEWAY_PASSWORD_FILE "/etc/smtpd/gateway-password"
+
+static void remote_delivery(struct tr *t, xmlNodePtr m)
+{
+	FILE *f;
+
+	if (t->remote) {
+		warn(t, m, "a second RemoteDelivery mailet: only the first is translated (smtpd-relay has one remoteDelivery { })");
+		return;
+	}
+	f = open_memstream(&t->remote, &t->remotelen);
+	if (!f)
+		abort();
+	t->found = true;
+	t->remote_file = t->file;
+	t->remote_line = xmlGetLineNo(m);
+	for (xmlNodePtr c = m->children; c; c = c->next) {
+		size_t i;
+		char *v, *q;
+		long n;
+		bool b;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		for (i = 0; i < sizeof(remote_keys) / sizeof(remote_keys[0]); i++)
+			if (strcmp(ename(c), remote_keys[i].name) == 0)
+				break;
+		if (i == sizeof(remote_keys) / sizeof(remote_keys[0])) {
+			warn(t, c, "RemoteDelivery <%s> has no equivalent in remoteDelivery { }; not carried over", ename(c));
+			continue;
+		}
+		if (remote_keys[i].kind == R_NONE) {
+			if (remote_keys[i].why)
+				warn(t, c, "RemoteDelivery <%s> is not carried over: %s", ename(c), remote_keys[i].why);
+			continue;
+		}
+		v = text_of(c);
+		switch (remote_keys[i].kind) {
+		case R_INT:
+			if (parse_long(v, &n) < 0)
+				warn(t, c, "RemoteDelivery <%s>%s</%s> is not a number; not carried over", ename(c), v, ename(c));
+			else
+				fprintf(f, "  %s = %ld\n", remote_keys[i].name, n);
+			break;
+		case R_BOOL:
+			if (parse_bool(v, &b) < 0)
+				warn(t, c, "RemoteDelivery <%s>%s</%s> is not true or false; not carried over", ename(c), v, ename(c));
+			else
+				fprintf(f, "  %s = %s\n", remote_keys[i].name, b ? "true" : "false");
+			break;
+		case R_STR:
+			if (!(q = quote(v))) {
+				warn(t, c, "RemoteDelivery <%s> contains control characters; not carried over", ename(c));
+			} else {
+				fprintf(f, "  %s = %s\n",
+					strcmp(remote_keys[i].name, "gatewayusername") == 0 ? "gatewayUsername"
+											   : remote_keys[i].name, q);
+				free(q);
+			}
+			break;
+		case R_LIST: {
+			/* James: "host1:port, host2" */
+			char *save = NULL;
+			bool first = true;
+
+			fprintf(f, "  %s = {", remote_keys[i].name);
+			for (char *e = strtok_r(v, ", \t\r\n", &save); e; e = strtok_r(NULL, ", \t\r\n", &save)) {
+				if (!(q = quote(e)))
+					continue;
+				fprintf(f, "%s %s", first ? "" : ",", q);
+				free(q);
+				first = false;
+			}
+			fprintf(f, " }\n");
+			break;
+		}
+		case R_PASSWORD:
+			/* never inline in a file every session reads */
+			warn(t, c, "RemoteDelivery <gatewayPassword> is not written into smtpd.conf, which every session reads: "
+			     "put the password in %s (mode 0600, owner root; smtpd-relay.service loads it as a credential)",
+			     GATEWAY_PASSWORD_FILE);
+			fprintf(f, "  gatewayPasswordFile = \"%s\"\n", GATEWAY_PASSWORD_FILE);
+			break;
+		case R_NONE:
+			break;
+		}
+		free(v);
+	}
+	fclose(f);
+}
+
+static bool is_remote_delivery(xmlNodePtr n)
+{
+	char *cls;
+	bool r;
+
+	if (!is(n, "mailet"))
+		return false;
+	cls = attr_of(n, "class");
+	r = cls && (strcmp(cls, "RemoteDelivery") == 0 || strcmp(cls, "org.apache.james.transport.mailets.RemoteDelivery") == 0);
+	free(cls);
+	return r;
+}
+
 static void walk(struct tr *t, xmlNodePtr parent)
 {
 	for (xmlNodePtr n = parent; n; n = n->next) {
@@ -1223,6 +1369,8 @@ static void walk(struct tr *t, xmlNodePtr parent)
 			listener(t, n, true);
 		else if (is(n, "domainlist") || is(n, "servernames"))
 			domainlist(t, n);
+		else if (is_remote_delivery(n))
+			remote_delivery(t, n);
 		else if (is(n, "smtpservers") || is(n, "lmtpservers")) {
 			/* an empty list is a valid configuration: no listener
 			 * of that kind (James' LMTP-off files) */
@@ -1380,7 +1528,7 @@ static int read_one(struct tr *t, const char *path)
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
 	if (!t->found) {
-		fprintf(t->err, "%s: no <smtpservers>, <lmtpservers> or <domainlist> element: not a James configuration file\n", path);
+		fprintf(t->err, "%s: no <smtpservers>, <lmtpservers>, <domainlist> or RemoteDelivery mailet: not a James configuration file\n", path);
 		return -EINVAL;
 	}
 	return 0;
@@ -1424,6 +1572,9 @@ int james_translate(const char *const *files, size_t nfiles, const struct james_
 			for (size_t i = 0; i < t.nls; i++)
 				if (t.ls[i]->lmtp == (lmtp == 1))
 					write_listener(&t, t.ls[i], out);
+		if (t.remote) {
+			fprintf(out, "\nremoteDelivery {  # %s:%ld\n%s}\n", t.remote_file, t.remote_line, t.remote);
+		}
 		if (t.nenvs > 0) {
 			fprintf(err, "smtpd-config: note: the configuration reads the environment variables");
 			for (size_t i = 0; i < t.nenvs; i++)
@@ -1435,6 +1586,7 @@ int james_translate(const char *const *files, size_t nfiles, const struct james_
 	for (size_t i = 0; i < t.nenvs; i++)
 		free(t.envs[i]);
 	free(t.envs);
+	free(t.remote);
 	for (size_t i = 0; i < t.nls; i++) {
 		xl_free(t.ls[i]);
 		free(t.ls[i]);

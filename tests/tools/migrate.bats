@@ -302,3 +302,29 @@ auth_conf() {
 	run grep -l EnvironmentFile "$T/units/"*.service
 	assert_failure
 }
+
+@test "the RemoteDelivery mailet (mailetcontainer.xml) becomes remoteDelivery { }; the password never lands in smtpd.conf" {
+	translate "$M/app-smtpserver.xml" "$M/mailetcontainer.xml"
+	run cat "$T/out.conf"
+	assert_line "remoteDelivery {  # $M/mailetcontainer.xml:19"
+	assert_line '  delayTime = "5000, 100000, 500000"'
+	assert_line '  maxRetries = 3'
+	assert_line '  gateway = { "smarthost.example.net" }'
+	assert_line '  gatewayPort = 587'
+	assert_line '  gatewayUsername = "relay@example.org"'
+	assert_line '  gatewayPasswordFile = "/etc/smtpd/gateway-password"'
+	assert_line '  startTLS = true'
+	assert_line '  heloName = "mx.example.org"'
+	refute_output --partial 's3cret'
+	run cat "$T/err"
+	assert_line "$M/mailetcontainer.xml:20: warning: RemoteDelivery <outgoingQueue> is not carried over: the queue is the spool's outgoing/ directory (spool = ...)"
+	assert_line "$M/mailetcontainer.xml:24: warning: RemoteDelivery <deliveryThreads> is not carried over: smtpd-relay delivers up to concurrency messages at once (remoteDelivery { concurrency })"
+	assert_line --partial "$M/mailetcontainer.xml:30: warning: RemoteDelivery <gatewayPassword> is not written into smtpd.conf"
+	# the other mailets are not James server settings: no line for them
+	refute_output --partial 'LocalDelivery'
+	run "$SMTPD" -c "$T/out.conf" --check
+	assert_success
+	# alone, a mailetcontainer.xml is a James file too
+	run --separate-stderr "$SMTPD_CONFIG" translate "$M/mailetcontainer.xml"
+	assert_success
+}

@@ -157,7 +157,7 @@ james3() {
 	run --separate-stderr "$SMTPD_CONFIG" translate "$T/other.xml"
 	assert_failure 65
 	use_stderr
-	assert_line "$T/other.xml: no <smtpservers>, <lmtpservers> or <domainlist> element: not a James configuration file"
+	assert_line "$T/other.xml: no <smtpservers>, <lmtpservers>, <domainlist> or RemoteDelivery mailet: not a James configuration file"
 }
 
 @test "a missing file: exit 66; no file: usage, exit 64" {
