@@ -15,6 +15,7 @@
 #include "log.h"
 #include "maildir.h"
 #include "proxy-accept.h"
+#include "sandbox.h"
 #include "session.h"
 #include "tls.h"
 
@@ -156,6 +157,9 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 	 * socket (pipes, UNIX sockets): nothing to do. */
 	(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	conn_init(&conn, 0, 1, (int)(lst->timeout > 2000000 ? 2000000000 : lst->timeout * 1000));
+	/* before the first byte from the client (a PROXY header, a TLS
+	 * ClientHello) is read (sandbox.h) */
+	sandbox_enter(cfg, lst, NULL);
 	/* Behind a load balancer the PROXY header names the peer, before
 	 * anything is sent (HAProxy's proxy-protocol.txt §2: the receiver
 	 * must not start before it has the whole header); a bad one closes
