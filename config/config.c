@@ -109,24 +109,32 @@ static void __attribute__((format(printf, 3, 4))) report_line(int line, enum dia
 	va_end(ap);
 }
 
-/* A certificate or key named relative: from systemd's LoadCredential=
- * ($CREDENTIALS_DIRECTORY) when there, else beside the configuration
- * file.  NULL when out of memory. */
+/* A certificate or key: from systemd's LoadCredential=
+ * ($CREDENTIALS_DIRECTORY) when there, else as named (a relative name
+ * beside the configuration file).  An absolute name is looked up there
+ * by its file name: "smtpd-config units" writes
+ * LoadCredential=key.pem:/etc/smtpd/tls/key.pem, so the key can stay
+ * readable by root only.  NULL when out of memory. */
 static char *credential_path(const char *name)
 {
 	const char *dir = getenv("CREDENTIALS_DIRECTORY"), *slash;
 	char *p = NULL;
 
+	if (dir && *dir) {
+		const char *base = strrchr(name, '/');
+
+		base = base ? base + 1 : name;
+		if (*base) {
+			if (asprintf(&p, "%s/%s", dir, name[0] == '/' ? base : name) < 0)
+				return NULL;
+			if (access(p, F_OK) == 0)
+				return p;
+			free(p);
+			p = NULL;
+		}
+	}
 	if (name[0] == '/')
 		return strdup(name);
-	if (dir && *dir) {
-		if (asprintf(&p, "%s/%s", dir, name) < 0)
-			return NULL;
-		if (access(p, F_OK) == 0)
-			return p;
-		free(p);
-		p = NULL;
-	}
 	slash = load.path ? strrchr(load.path, '/') : NULL;
 	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - load.path + 1) : 0,
 		     slash ? load.path : "", name) < 0)

@@ -188,3 +188,38 @@ check() {
 	assert_success
 	assert_output --partial '=== TLS started with cipher'
 }
+
+@test "absolute names: \$CREDENTIALS_DIRECTORY first, by file name (LoadCredential= of a root-only key)" {
+	creds="$BATS_TEST_TMPDIR/creds"
+	mkdir -p "$creds" "$BATS_TEST_TMPDIR/etc"
+	cp "$CERTS/certificates.pem" "$creds/smtpd.crt"
+	cp "$CERTS/key.pem" "$creds/smtpd.key"
+	# the configured files: a key that does not match, so that using it
+	# instead of the credential fails the check
+	cp "$CERTS/certificates.pem" "$BATS_TEST_TMPDIR/etc/smtpd.crt"
+	cp "$CERTS/other.key" "$BATS_TEST_TMPDIR/etc/smtpd.key"
+	tls_conf 'startTLS = true' "certificates = \"$BATS_TEST_TMPDIR/etc/smtpd.crt\"" \
+		"privateKey = \"$BATS_TEST_TMPDIR/etc/smtpd.key\""
+	run env CREDENTIALS_DIRECTORY="$creds" "$SMTPD" -c "$CONF" --check
+	assert_success
+	assert_output "$CONF: OK (0 warnings)"
+	# not in the credentials directory: the path as written
+	rm "$creds/smtpd.key"
+	run env CREDENTIALS_DIRECTORY="$creds" "$SMTPD" -c "$CONF" --check
+	assert_failure 78
+	assert_output "$CONF:6: privateKey: $BATS_TEST_TMPDIR/etc/smtpd.key does not match the certificate in $creds/smtpd.crt"
+}
+
+@test "a session serves STARTTLS with an absolute key path it cannot read, from \$CREDENTIALS_DIRECTORY" {
+	creds="$BATS_TEST_TMPDIR/creds"
+	mkdir -p "$creds"
+	cp "$CERTS/certificates.pem" "$creds/smtpd.crt"
+	cp "$CERTS/key.pem" "$creds/smtpd.key"
+	# the configured key does not exist at all outside the credentials
+	write_conf "$CONF" "startTLS = true certificates = \"/nonexistent/tls/smtpd.crt\" privateKey = \"/nonexistent/tls/smtpd.key\""
+	start_server "$SMTPD" "$CONF" CREDENTIALS_DIRECTORY="$creds"
+	run timeout 30 swaks --server "127.0.0.1:$PORT" --tls --tls-verify --tls-ca-path "$CERTS/ca.pem" \
+		--quit-after TLS
+	assert_success
+	assert_output --partial '=== TLS started with cipher'
+}
