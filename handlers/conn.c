@@ -31,6 +31,21 @@ static long long now_ms(void)
 void conn_set_deadline(struct conn *c)
 {
 	c->deadline_ms = now_ms() + c->timeout_ms;
+	if (c->end_ms && c->deadline_ms > c->end_ms)
+		c->deadline_ms = c->end_ms;
+}
+
+void conn_set_lifetime(struct conn *c, long long ms)
+{
+	c->end_ms = now_ms() + ms;
+}
+
+/* Reads only: the last replies (421) still go out. */
+static bool lifetime_over(struct conn *c)
+{
+	if (c->end_ms && !c->lifetime_over && now_ms() >= c->end_ms)
+		c->lifetime_over = true;
+	return c->lifetime_over;
 }
 
 int conn_wait(const struct conn *c, int fd, short events)
@@ -151,10 +166,14 @@ int conn_fill(struct conn *c)
 	for (;;) {
 		ssize_t n;
 
+		/* checked here, not only when a wait times out: a client
+		 * that always has the next command ready never waits */
+		if (lifetime_over(c))
+			return -ETIMEDOUT;
 		if (!(c->tr && c->tr->pending(c) > 0)) {
 			r = conn_wait(c, c->rfd, POLLIN);
 			if (r < 0)
-				return r;
+				return r == -ETIMEDOUT && lifetime_over(c) ? -ETIMEDOUT : r;
 		}
 		n = raw_recv(c, c->in + c->in_len, sizeof(c->in) - c->in_len);
 		if (n > 0) {

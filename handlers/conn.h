@@ -29,6 +29,8 @@ struct conn {
 	int rfd, wfd;
 	int timeout_ms;			/* idle limit for each wait */
 	long long deadline_ms;		/* CLOCK_MONOTONIC; 0: none (see conn_set_deadline) */
+	long long end_ms;		/* end of the session's lifetime; 0: none */
+	bool lifetime_over;		/* a read failed because end_ms passed */
 	bool wfd_not_socket;		/* wfd is a pipe or file: no send(MSG_DONTWAIT) */
 	int write_error;		/* latched: a peer we cannot write to is gone */
 	const struct conn_transport *tr;	/* NULL: plain fds */
@@ -61,5 +63,11 @@ int conn_wait(const struct conn *c, int fd, short events);
  * at a time (slowloris) or stops reading cannot hold the process.  The
  * session calls it before each line it reads. */
 void conn_set_deadline(struct conn *c);
+/* The whole session ends @ms from now: later deadlines are cut there, and
+ * from then on conn_fill() fails with -ETIMEDOUT and sets lifetime_over
+ * (pending replies can still be flushed), so a client that keeps a
+ * session busy cannot hold the process for ever, whatever the launcher
+ * (xinetd and tcpserver have no RuntimeMaxSec=). */
+void conn_set_lifetime(struct conn *c, long long ms);
 
 #endif

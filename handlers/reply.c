@@ -31,6 +31,8 @@ const struct reply reply_table[RP__COUNT] = {
 	RP(RP_LINE_TOO_LONG, 500, "5.5.2", "Line too long"),
 	RP(RP_NUL_IN_COMMAND, 500, "5.5.2", "NUL character in command line"),
 	RP(RP_TIMEOUT, 421, "4.4.2", "Timeout exceeded, closing connection"),
+	/* the session's own lifetime (conn_set_lifetime) */
+	RP(RP_LIFETIME, 421, "4.4.2", "Session lasted too long, closing connection"),
 	RP(RP_TOO_MANY_ERRORS, 421, "4.7.0", "Too many errors, closing connection"),
 	RP(RP_VRFY, 252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"),
 	RP(RP_HELP, 214, "2.0.0", "See RFC 5321; commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP"),

@@ -157,6 +157,8 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 	 * socket (pipes, UNIX sockets): nothing to do. */
 	(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	conn_init(&conn, 0, 1, (int)(lst->timeout > 2000000 ? 2000000000 : lst->timeout * 1000));
+	/* as RuntimeMaxSec= in the units, for every launcher */
+	conn_set_lifetime(&conn, SESSION_LIFETIME_FACTOR * 1000LL * lst->timeout);
 	/* before the first byte from the client (a PROXY header, a TLS
 	 * ClientHello) is read (sandbox.h) */
 	sandbox_enter(cfg, lst, NULL);

@@ -10,6 +10,10 @@
 #define EXIT_USAGE 64
 #define EXIT_CONFIG 78
 
+/* A session lasts at most this many connectionTimeouts (421 4.4.2
+ * after), as the units' RuntimeMaxSec= (config/units.c). */
+#define SESSION_LIFETIME_FACTOR 10
+
 /* main() of smtpd (PROTO_SMTP) and lmtpd (PROTO_LMTP). */
 int server_main(int argc, char **argv, enum listener_proto proto);
 

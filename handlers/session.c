@@ -691,7 +691,7 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 			r = conn_fill(c);
 			if (r <= 0) {
 				if (r == -ETIMEDOUT)
-					session_reply(s, RP_TIMEOUT);
+					session_reply(s, c->lifetime_over ? RP_LIFETIME : RP_TIMEOUT);
 				log_msg(LOG_INFO, "message id=%s: %s during DATA from [%s], nothing stored", msgid,
 					r == 0 ? "connection lost" : strerror(-r), s->peer_text);
 				log_message(s, msgid, d.size, r == -ETIMEDOUT ? "timeout" : "connection lost");
@@ -861,7 +861,11 @@ static int read_line(struct session *s, struct line_reader *lr)
 		r = conn_fill(c);
 		if (r > 0)
 			continue;
-		if (r == -ETIMEDOUT) {
+		if (r == -ETIMEDOUT && c->lifetime_over) {
+			log_msg(LOG_INFO, "session lifetime exceeded after %s from [%s]", state_name(s->state),
+				s->peer_text);
+			session_reply(s, RP_LIFETIME);
+		} else if (r == -ETIMEDOUT) {
 			log_msg(LOG_INFO, "timeout after %s from [%s]%s", state_name(s->state), s->peer_text,
 				c->write_error ? " (client not reading)" : "");
 			session_reply(s, RP_TIMEOUT);

@@ -10,6 +10,11 @@
   slowclient.py lines SMTPD CONF INTERVAL COUNT
       Send COUNT complete NOOP lines, one every INTERVAL seconds; print the
       replies.
+  slowclient.py busy SMTPD CONF PREFIX INTERVAL SECONDS
+      Send PREFIX, then one complete line ("NOOP" or, inside DATA, a line
+      of text) every INTERVAL seconds: never idle, until the server closes
+      or SECONDS pass.  Prints "closed AFTER" or "open AFTER" and the
+      replies.
   slowclient.py deaf PORT SECONDS
       Connect to 127.0.0.1:PORT, send pipelined HELP commands without ever
       reading the replies, until the server closes or SECONDS pass.
@@ -73,6 +78,26 @@ def lines(smtpd, conf, interval, count):
     finish(p, t0)
 
 
+def busy(smtpd, conf, prefix_file, interval, seconds):
+    p = spawn(smtpd, conf)
+    with open(prefix_file, 'rb') as f:
+        prefix = f.read()
+    p.stdin.write(prefix)
+    p.stdin.flush()
+    line = b'a line of text\r\n' if prefix.endswith(b'\r\n\r\n') else b'NOOP\r\n'
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds and p.poll() is None:
+        try:
+            p.stdin.write(line)
+            p.stdin.flush()
+        except BrokenPipeError:
+            break
+        until = time.monotonic() + interval
+        while time.monotonic() < until and p.poll() is None:
+            time.sleep(0.05)
+    finish(p, t0)
+
+
 def deaf(port, seconds):
     s = socket.create_connection(('127.0.0.1', port), timeout=10)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -98,5 +123,7 @@ if __name__ == '__main__':
         trickle(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), float(sys.argv[6]))
     elif mode == 'lines':
         lines(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]))
+    elif mode == 'busy':
+        busy(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), float(sys.argv[6]))
     elif mode == 'deaf':
         deaf(int(sys.argv[2]), float(sys.argv[3]))

@@ -75,3 +75,33 @@ client() {
 	[ -z "$(socket_children)" ]
 	grep -q 'timeout after .* (client not reading)' "$LOG"
 }
+
+# The session's own lifetime: 10 x connectionTimeout (conn_set_lifetime),
+# as RuntimeMaxSec= in the units, so that xinetd and tcpserver sessions
+# are bounded too.  A client that is never idle is cut after it.
+@test "lifetime: a client never idle (a NOOP every 0.5 s) is closed after 10 x connectionTimeout with 421 4.4.2" {
+	write_conf "connectionTimeout = 1"
+	printf 'EHLO busy.test\r\n' >"$T/client.prefix"
+	run client busy "$SMTPD" "$CONF" "$T/client.prefix" 0.5 20
+	assert_line --index 0 --regexp '^closed '
+	assert_output --partial '421 4.4.2 Session lasted too long, closing connection'
+	refute_output --partial 'Timeout exceeded'
+	local took=${lines[0]#closed }
+	echo "# lifetime (commands): closed after ${took} s (connectionTimeout = 1)" >&3
+	(( ${took%.*} >= 9 && ${took%.*} <= 12 ))
+	grep -q 'session lifetime exceeded after ready from \[192.0.2.1\]' "$LOG"
+}
+
+@test "lifetime: a message trickled a line every 0.5 s is cut at the lifetime, nothing stored" {
+	write_conf "connectionTimeout = 1"
+	printf 'EHLO busy.test\r\nMAIL FROM:<a@busy.test>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\nSubject: busy\r\n\r\n' >"$T/client.prefix"
+	run client busy "$SMTPD" "$CONF" "$T/client.prefix" 0.5 20
+	assert_line --index 0 --regexp '^closed '
+	assert_output --partial '354 '
+	assert_output --partial '421 4.4.2 Session lasted too long, closing connection'
+	refute_output --partial '250 2.0.0 OK'
+	local took=${lines[0]#closed }
+	(( ${took%.*} >= 9 && ${took%.*} <= 12 ))
+	[ -z "$(delivered)" ]
+	[ -z "$(tmp_files)" ]
+}
