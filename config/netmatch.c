@@ -38,7 +38,9 @@ bool netaddr_parse(const char *text, struct netaddr *a)
 
 void netaddr_format(const struct netaddr *a, char *buf, size_t size)
 {
-	if (a->family == 0 || !inet_ntop(a->family, a->addr, buf, (socklen_t)size))
+	if (a->family == AF_UNIX)
+		snprintf(buf, size, "local");
+	else if (a->family == 0 || !inet_ntop(a->family, a->addr, buf, (socklen_t)size))
 		snprintf(buf, size, "unknown");
 }
 

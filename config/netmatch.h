@@ -17,7 +17,8 @@
 #include <stdint.h>
 
 struct netaddr {
-	int family;		/* AF_INET, AF_INET6, or 0 for unknown */
+	int family;		/* AF_INET, AF_INET6, AF_UNIX (a local peer:
+				 * no address), or 0 for unknown */
 	uint8_t addr[16];	/* network order; IPv4 in the first 4 bytes */
 };
 
@@ -48,7 +49,8 @@ bool netlist_match(const struct netlist *list, const struct netaddr *peer);
 /* Text to address; IPv4-mapped IPv6 folded to IPv4.  Returns false on bad
  * syntax. */
 bool netaddr_parse(const char *text, struct netaddr *addr_r);
-/* Address to text (no brackets); "unknown" for family 0. */
+/* Address to text (no brackets); "local" for AF_UNIX, "unknown" for
+ * family 0. */
 void netaddr_format(const struct netaddr *addr, char *buf, size_t size);
 /* Fold ::ffff:a.b.c.d to a.b.c.d in place. */
 void netaddr_fold_mapped(struct netaddr *addr);

@@ -106,8 +106,11 @@ void session_peer_from_fd(int fd, struct netaddr *peer)
 			peer->family = AF_INET6;
 			memcpy(peer->addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
 			netaddr_fold_mapped(peer);
+		} else if (ss.ss_family == AF_UNIX) {
+			/* no address, trusted for nothing; logged as "local" */
+			peer->family = AF_UNIX;
 		}
-		return;	/* a UNIX socket: no address, trusted for nothing */
+		return;
 	}
 	/* Not a socket (tests over pipes, tcpserver): what the launcher said. */
 	if (((env = getenv("REMOTE_ADDR")) && *env) || ((env = getenv("TCPREMOTEIP")) && *env))
@@ -554,7 +557,7 @@ static void format_received(struct session *s, const char *msgid, char *buf, siz
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
 	/* RFC 5321 §4.4: From-domain with TCP-info (address-literal) */
-	if (s->peer.family)
+	if (s->peer.family == AF_INET || s->peer.family == AF_INET6)
 		snprintf(from, sizeof(from), "%s ([%s%s])", s->helo[0] ? s->helo : "unknown",
 			 s->peer.family == AF_INET6 ? "IPv6:" : "", s->peer_text);
 	else

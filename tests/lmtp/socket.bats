@@ -36,8 +36,8 @@ message() {
 		[ -n "$f" ]
 		grep -q $'^\\.starts with a dot\r$' "$f"
 	done
-	# a UNIX peer has no address: the session says unknown
-	grep -q 'connect from \[unknown\]' "$T/ssa.log"
+	# a UNIX peer has no address: the session says local
+	grep -q 'connect from \[local\]' "$T/ssa.log"
 }
 
 @test "UNIX socket: per-recipient failure reaches the right recipient" {

@@ -204,6 +204,9 @@ static void formatting(void)
 	is_str(buf, "10.0.0.1", "mapped address formats as IPv4");
 	netaddr_format(&unknown, buf, sizeof(buf));
 	is_str(buf, "unknown", "family 0 formats as unknown");
+	a = (struct netaddr){ .family = AF_UNIX };
+	netaddr_format(&a, buf, sizeof(buf));
+	is_str(buf, "local", "a UNIX socket peer formats as local");
 	ok(!netaddr_parse("not-an-address", &a) && a.family == 0, "netaddr_parse rejects text, family 0");
 }
 
