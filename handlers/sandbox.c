@@ -28,6 +28,17 @@
 #include "log.h"
 #include "maildir.h"
 
+/* An AddressSanitizer build (CI's SANITIZE=1): LeakSanitizer, at exit,
+ * stops the process with a ptrace()ing clone() that reads /proc/self;
+ * those are allowed there, and only there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_SANITIZER 1
+#endif
+#endif
+
 /* ---- paths ---------------------------------------------------------------- */
 
 /* Read by libc (NSS, the resolver, time zone, the dynamic loader) and by
@@ -42,6 +53,11 @@ static const char *const system_read[] = {
 	"/etc/gnutls", "/etc/pkcs11", "/etc/crypto-policies",
 	/* GnuTLS asks whether the kernel is in FIPS mode */
 	"/proc/sys/crypto",
+#ifdef SANDBOX_SANITIZER
+	/* LeakSanitizer reads the maps and the threads at exit (from its
+	 * own clone(): /proc/self would not be that process's) */
+	"/proc",
+#endif
 	"/dev/urandom", "/dev/random",
 };
 
@@ -317,6 +333,10 @@ static struct sock_filter filter[] = {	/* not const: struct sock_fprog's type */
 	/* abort() signals itself (Landlock's signal scope keeps it in) */
 	SC_ALLOW(tgkill),
 	SC_ALLOW(exit), SC_ALLOW(exit_group),
+#ifdef SANDBOX_SANITIZER
+	SC_ALLOW(clone), SC_ALLOW(ptrace), SC_ALLOW(wait4), SC_ALLOW(waitid),
+	SC_ALLOW(prctl), SC_ALLOW(kill), SC_ALLOW(getdents), SC_ALLOW(sched_setaffinity),
+#endif
 	SC_DENY,
 };
 
