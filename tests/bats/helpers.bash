@@ -9,23 +9,17 @@
 # Dialogues run over pipes (smtp, smtp_raw) or over a real socket
 # (start_socket: systemd-socket-activate --accept --inetd on 127.0.0.1).
 
-bats_load_library bats-support
-bats_load_library bats-assert
+load ../lib/common
 
 HELO_NAME=mx.test.example
 
 setup_smtpd() {
 	: "${SMTPD:?SMTPD must point at the smtpd binary}"
 	T="$BATS_TEST_TMPDIR/t"
-	mkdir -p "$T/mail" "$T/spool"
 	CONF="$T/smtpd.conf"
 	PEER=127.0.0.1
-	SA_PID=
-	cat >"$T/users" <<-'EOF'
-		# Dovecot passwd-file
-		alice@example.org:{PLAIN}alicepw
-		bob@example.net:{PLAIN}bobpw
-	EOF
+	conf_store "$T" '# Dovecot passwd-file' \
+		'alice@example.org:{PLAIN}alicepw' 'bob@example.net:{PLAIN}bobpw'
 	cat >"$T/aliases" <<-'EOF'
 		info@example.org: alice@example.org
 		team@example.org: alice@example.org, bob@example.net
@@ -37,10 +31,7 @@ teardown_smtpd() {
 	stop_socket
 	# Under SANITIZE=1 a sanitizer report anywhere fails the test, even
 	# one whose replies looked right.
-	if grep -q -s -E "AddressSanitizer|LeakSanitizer|runtime error:" "$T"/logs "$T"/log "$T"/sa.log 2>/dev/null; then
-		cat "$T"/logs "$T"/log "$T"/sa.log 2>/dev/null >&2
-		return 1
-	fi
+	sanitizer_clean "$T"/logs "$T"/log "$T"/sa.log
 }
 
 # write_conf [LINE...]: the configuration, each LINE added to the handler
@@ -52,25 +43,23 @@ write_conf() {
 	for l in "$@"; do
 		extra+="    $l"$'\n'
 	done
-	cat >"$CONF" <<-EOF
-		domains   = { "example.org", "example.net" }
-		users     = "$T/users"
-		aliases   = "$T/aliases"
-		mailboxes = "$T/mail/%d/%n"
-		spool     = "$T/spool"
-		${GLOBAL_EXTRA:-}
-		smtpserver "smtp" {
-		  ${SERVER_EXTRA:-}
-		  handler {
-		    helloName = "$HELO_NAME"
-		$extra
-		    handlerchain {
-		      handler "ValidRcptHandler" { }
-		      handler "MaxRcptHandler" { maxRcpt = ${MAXRCPT:-100} }
-		    }
-		  }
-		}
-	EOF
+	{
+		conf_head "$T" example.org example.net
+		cat <<-EOF
+			${GLOBAL_EXTRA:-}
+			smtpserver "smtp" {
+			  ${SERVER_EXTRA:-}
+			  handler {
+			    helloName = "$HELO_NAME"
+			$extra
+			    handlerchain {
+			      handler "ValidRcptHandler" { }
+			      handler "MaxRcptHandler" { maxRcpt = ${MAXRCPT:-100} }
+			    }
+			  }
+			}
+		EOF
+	} >"$CONF"
 }
 
 # smtp LINE...: one session over pipes, each LINE sent with CRLF; prints the
@@ -159,33 +148,15 @@ queued_id() {
 
 # ---- a real socket -----------------------------------------------------------
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start_socket [smtpd ARGS...]: systemd-socket-activate on 127.0.0.1:$PORT,
-# one smtpd per connection; its log (and smtpd's) goes to $T/sa.log.
+# start_socket [smtpd ARGS...]: smtpd per connection on 127.0.0.1:$PORT;
+# its log (and the launcher's) goes to $T/sa.log.
 start_socket() {
-	local i
 	PORT=$(free_port)
-	systemd-socket-activate -l "127.0.0.1:$PORT" --accept --inetd \
-		"$SMTPD" -c "$CONF" --log=stderr "$@" </dev/null >/dev/null 2>"$T/sa.log" 3>&- &
-	SA_PID=$!
-	for i in $(seq 200); do
-		grep -q "Listening on" "$T/sa.log" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "systemd-socket-activate did not start:" >&2
-	cat "$T/sa.log" >&2
-	return 1
+	activate "127.0.0.1:$PORT" "$T/sa.log" "$SMTPD" -c "$CONF" --log=stderr "$@"
 }
 
 stop_socket() {
-	if [ -n "${SA_PID:-}" ]; then
-		kill "$SA_PID" 2>/dev/null || true
-		wait "$SA_PID" 2>/dev/null || true
-		SA_PID=
-	fi
+	activate_stop
 }
 
 # wait_log FILE PATTERN: wait (at most 10 s) until FILE has PATTERN.
