@@ -10,27 +10,20 @@
 # Dialogues run over pipes: smtp_pipe reads the client's bytes on stdin
 # and peer address $PEER (default 192.0.2.1: outside authorizedAddresses).
 
-bats_load_library bats-support
-bats_load_library bats-assert
+load ../lib/common
 
 setup_hardening() {
 	: "${SMTPD:?SMTPD must point at the smtpd binary}"
 	T="$BATS_TEST_TMPDIR/h"
-	mkdir -p "$T/mail" "$T/spool"
 	CONF="$T/smtpd.conf"
 	LOG="$T/log"
 	MAILROOT="$T/mail"
 	SPOOL="$T/spool"
 	PEER=192.0.2.1
+	conf_store "$T" 'alice@example.org:{PLAIN}alicepw' 'bob@example.org:{PLAIN}bobpw' \
+		'postmaster@example.org:{PLAIN}pmpw'
+	echo 'team@example.org: alice@example.org, bob@example.org' >"$T/aliases"
 	: >"$LOG"
-	cat >"$T/users" <<-'EOF'
-		alice@example.org:{PLAIN}alicepw
-		bob@example.org:{PLAIN}bobpw
-		postmaster@example.org:{PLAIN}pmpw
-	EOF
-	cat >"$T/aliases" <<-'EOF'
-		team@example.org: alice@example.org, bob@example.org
-	EOF
 	write_conf
 }
 
@@ -41,28 +34,26 @@ write_conf() {
 	for l in "$@"; do
 		extra+="    $l"$'\n'
 	done
-	cat >"$CONF" <<-EOF
-		domains = { "example.org", "example.net" }
-		users = "$T/users"
-		aliases = "$T/aliases"
-		mailboxes = "$MAILROOT/%d/%n"
-		spool = "$SPOOL"
-		smtpserver "smtp" {
-		  handler {
-		    helloName = "mx.example.org"
-		    connectionTimeout = 30
-		$extra
-		    handlerchain { ${CHAIN:-handler "ValidRcptHandler" { \}} }
-		  }
-		}
-		lmtpserver "lmtp" {
-		  handler {
-		    helloName = "mx.example.org"
-		    connectionTimeout = 30
-		$extra
-		  }
-		}
-	EOF
+	{
+		conf_head "$T" example.org example.net
+		cat <<-EOF
+			smtpserver "smtp" {
+			  handler {
+			    helloName = "mx.example.org"
+			    connectionTimeout = 30
+			$extra
+			    handlerchain { ${CHAIN:-handler "ValidRcptHandler" { \}} }
+			  }
+			}
+			lmtpserver "lmtp" {
+			  handler {
+			    helloName = "mx.example.org"
+			    connectionTimeout = 30
+			$extra
+			  }
+			}
+		EOF
+	} >"$CONF"
 }
 
 # smtp_pipe: one session over pipes, the client's bytes on stdin, the
@@ -115,41 +106,19 @@ smtp_rss() {
 	tail -1 "$T/rss.txt"
 }
 
-# A free TCP port on 127.0.0.1.
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start_socket [SMTPD-ARG...]: systemd-socket-activate on 127.0.0.1:$PORT,
-# one smtpd per connection (Accept=yes, as the generated units do).
+# start_socket [SMTPD-ARG...]: smtpd per connection on 127.0.0.1:$PORT
+# (Accept=yes, as the generated units do), logging to $LOG.
 start_socket() {
 	PORT=$(free_port)
-	systemd-socket-activate -l "127.0.0.1:$PORT" --accept --inetd \
-		"$SMTPD" -c "$CONF" --log=stderr "$@" 2>>"$LOG" &
-	SA_PID=$!
-	local i
-	# listening yet?  (/proc/net/tcp, state 0A; a probe connection would
-	# start a handler and put a lost connection in the log)
-	for i in $(seq 1 100); do
-		grep -qi "^ *[0-9]*: 0100007F:$(printf '%04X' "$PORT") [0-9A-F:]* 0A " /proc/net/tcp && return 0
-		sleep 0.05
-	done
-	echo "systemd-socket-activate did not listen on $PORT" >&2
-	return 1
+	activate "127.0.0.1:$PORT" "$LOG" "$SMTPD" -c "$CONF" --log=stderr "$@"
 }
 
 # Stop the launcher we started, then the handlers it started (by pid).
 stop_socket() {
-	[ -n "${SA_PID:-}" ] || return 0
-	local kids
-	kids=$(pgrep -P "$SA_PID" || true)
-	kill "$SA_PID" 2>/dev/null || true
-	wait "$SA_PID" 2>/dev/null || true
-	[ -z "$kids" ] || kill $kids 2>/dev/null || true
-	SA_PID=
+	activate_stop
 }
 
 # The handlers still running under our launcher.
 socket_children() {
-	pgrep -P "$SA_PID" || true
+	pgrep -P "$ACTIVATED_PID" || true
 }

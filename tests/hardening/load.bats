@@ -10,7 +10,6 @@ load helpers
 setup() {
 	setup_hardening
 	PEER=127.0.0.1
-	SA_PID=
 }
 
 teardown() {

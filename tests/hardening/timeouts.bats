@@ -9,7 +9,6 @@ load helpers
 setup() {
 	setup_hardening
 	write_conf "connectionTimeout = 2"
-	SA_PID=
 }
 
 teardown() {
