@@ -1,11 +1,9 @@
 # Shared by the LMTP bats files: a mail store, configurations, and servers
 # started by systemd-socket-activate (stopped in teardown).
 
-bats_load_library bats-support
-bats_load_library bats-assert
+load ../lib/common
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SSA_PIDS=()
 
 # Lines with CRLF, as the protocol wants them.
 crlf() {
@@ -17,16 +15,12 @@ crlf() {
 # handler { } lines come from $LMTP_HANDLER.
 make_store() {
 	local d=$1
-	mkdir -p "$d/mail" "$d/spool"
-	printf '%s\n' 'alice@example.org:{PLAIN}x' 'bob@example.org:{PLAIN}x' \
-		'carol@example.org:{PLAIN}x' > "$d/users"
+	conf_store "$d" 'alice@example.org:{PLAIN}x' 'bob@example.org:{PLAIN}x' \
+		'carol@example.org:{PLAIN}x'
 	printf '%s\n' 'team@example.org: alice@example.org, bob@example.org' > "$d/aliases"
-	cat > "$d/lmtpd.conf" <<CONF
-domains = { "example.org" }
-users = "$d/users"
-aliases = "$d/aliases"
-mailboxes = "$d/mail/%d/%n"
-spool = "$d/spool"
+	{
+		conf_head "$d" example.org
+		cat <<CONF
 lmtpserver "lmtp" {
   handler {
     helloName = "lmtp.example.org"
@@ -34,6 +28,7 @@ lmtpserver "lmtp" {
   }
 }
 CONF
+	} > "$d/lmtpd.conf"
 }
 
 # Files delivered to USER's new/ (none: empty output).
@@ -47,33 +42,14 @@ lmtp_pipe() {
 	"$LMTPD" -c "${1:-$T/lmtpd.conf}" --log=stderr 2>>"$T/lmtpd.log"
 }
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start_activated ADDR COMMAND...: systemd-socket-activate listening on ADDR
-# (a path or 127.0.0.1:PORT), one COMMAND per connection; its stderr and
-# the children's go to $T/ssa.log.  Waits (bounded) until it listens.
+# start_activated ADDR COMMAND...: one COMMAND per connection on ADDR (a
+# path or 127.0.0.1:PORT); its stderr and the children's go to $T/ssa.log.
 start_activated() {
-	local addr=$1 log="$T/ssa.log" i
+	local addr=$1
 	shift
-	: >> "$log"
-	systemd-socket-activate -l "$addr" --accept --inetd "$@" 2>>"$log" &
-	SSA_PIDS+=($!)
-	for i in $(seq 100); do
-		grep -q "Listening on $addr" "$log" && return 0
-		sleep 0.05
-	done
-	echo "systemd-socket-activate did not listen on $addr" >&2
-	cat "$log" >&2
-	return 1
+	activate "$addr" "$T/ssa.log" "$@"
 }
 
 stop_activated() {
-	local p
-	for p in "${SSA_PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	SSA_PIDS=()
+	activate_stop
 }

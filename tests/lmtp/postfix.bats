@@ -64,7 +64,7 @@ postlog   unix-dgram n - n - 1 postlogd
 CONF
 	postfix -c "$PF/conf" check
 	T=$PF start_activated "$PF/lmtp.sock" "$LMTPD" -c "$PF/lmtpd.conf" --log=stderr
-	echo "${SSA_PIDS[*]}" > "$PF/ssa.pids"
+	echo "${ACTIVATED_PIDS[*]}" > "$PF/ssa.pids"
 	chmod 666 "$PF/lmtp.sock"
 	postfix -c "$PF/conf" start
 }
@@ -77,7 +77,7 @@ teardown_file() {
 		[ -s "$PF/queue/pid/master.pid" ] && kill -0 "$(tr -d ' ' < "$PF/queue/pid/master.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
-	SSA_PIDS=($(cat "$PF/ssa.pids" 2>/dev/null))
+	ACTIVATED_PIDS=($(cat "$PF/ssa.pids" 2>/dev/null))
 	stop_activated
 	rm -rf "$PF"
 }
