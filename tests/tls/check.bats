@@ -23,10 +23,6 @@ setup() {
 	CONF="$BATS_TEST_TMPDIR/smtpd.conf"
 }
 
-teardown() {
-	stop_server
-}
-
 # tls_conf LINE...: a configuration whose tls { } holds one setting per
 # line, from line 4 on.
 tls_conf() {

@@ -5,20 +5,11 @@
 
 load tls_helpers
 
-setup_file() {
-	export CERTS="$BATS_FILE_TMPDIR/certs"
-	make_certs "$CERTS"
-}
-
 setup() {
 	CONF="$BATS_TEST_TMPDIR/smtpd.conf"
 	write_conf "$CONF" "startTLS = true $(tls_block)" "connectionTimeout = 2"
 	sed -i 's/connectionTimeout = 10$//' "$CONF"
 	start_server "$SMTPD" "$CONF"
-}
-
-teardown() {
-	stop_server
 }
 
 # Plain SMTP up to "220 2.0.0", then the Python code in $1 with the

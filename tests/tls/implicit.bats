@@ -4,27 +4,10 @@
 
 load tls_helpers
 
-setup_file() {
-	export CERTS="$BATS_FILE_TMPDIR/certs"
-	make_certs "$CERTS"
-}
-
 setup() {
 	CONF="$BATS_TEST_TMPDIR/smtpd.conf"
 	write_conf "$CONF" "socketTLS = true $(tls_block)"
 	start_server "$SMTPD" "$CONF"
-}
-
-teardown() {
-	stop_server
-}
-
-assert_received_tls() {
-	local f
-	f=$(delivered "$1")
-	[ -n "$f" ] || fail "no message with '$1' in the maildir"
-	run grep -A1 '^Received: ' "$f"
-	assert_output --regexp 'with ESMTPS \(TLS1\.[23] with cipher [A-Z0-9-]+\)'
 }
 
 @test "L5: the first bytes from the server are a TLS handshake, not a greeting" {

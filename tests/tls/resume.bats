@@ -5,19 +5,10 @@
 
 load tls_helpers
 
-setup_file() {
-	export CERTS="$BATS_FILE_TMPDIR/certs"
-	make_certs "$CERTS"
-}
-
 setup() {
 	CONF="$BATS_TEST_TMPDIR/smtpd.conf"
 	KEY="$BATS_TEST_TMPDIR/state/ticket.key"
 	mkdir -p "$BATS_TEST_TMPDIR/state"
-}
-
-teardown() {
-	stop_server
 }
 
 # gnutls-cli --resume: two connections, hence two smtpd processes.

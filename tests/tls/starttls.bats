@@ -5,27 +5,10 @@
 
 load tls_helpers
 
-setup_file() {
-	export CERTS="$BATS_FILE_TMPDIR/certs"
-	make_certs "$CERTS"
-}
-
 setup() {
 	CONF="$BATS_TEST_TMPDIR/smtpd.conf"
 	write_conf "$CONF" "startTLS = true $(tls_block)"
 	start_server "$SMTPD" "$CONF"
-}
-
-teardown() {
-	stop_server
-}
-
-assert_received_tls() {
-	local f
-	f=$(delivered "$1")
-	[ -n "$f" ] || fail "no message with '$1' in the maildir"
-	run grep -A1 '^Received: ' "$f"
-	assert_output --regexp 'with ESMTPS \(TLS1\.[23] with cipher [A-Z0-9-]+\)'
 }
 
 @test "EHLO advertises STARTTLS when startTLS = true" {
@@ -119,9 +102,7 @@ assert_received_tls() {
 @test "lmtpd: STARTTLS with Python LMTP, Received says LMTPS" {
 	stop_server
 	PORT=$(free_port)
-	systemd-socket-activate -l "127.0.0.1:$PORT" --accept --inetd \
-		"$LMTPD" -c "$CONF" -s lmtp --log=stderr 2>>"$SERVER_LOG" &
-	SERVER_PID=$!
+	activate "127.0.0.1:$PORT" "$SERVER_LOG" "$LMTPD" -c "$CONF" -s lmtp --log=stderr
 	run timeout 30 python3 - "$PORT" "$CERTS/ca.pem" <<-'EOF'
 		import smtplib, ssl, sys, time
 		for i in range(50):

@@ -5,18 +5,9 @@
 
 load tls_helpers
 
-setup_file() {
-	export CERTS="$BATS_FILE_TMPDIR/certs"
-	make_certs "$CERTS"
-}
-
 setup() {
 	CONF="$BATS_TEST_TMPDIR/smtpd.conf"
 	LOG="$BATS_TEST_TMPDIR/smtpd.log"
-}
-
-teardown() {
-	stop_server
 }
 
 # smtpd over pipes with $1 as the whole input.

@@ -2,10 +2,21 @@
 # committed key), a configuration, and smtpd behind systemd-socket-activate
 # on a free 127.0.0.1 port.
 
-bats_load_library bats-support
-bats_load_library bats-assert
+load ../lib/common
 
 TLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+# Defaults for a TLS .bats file (one that defines its own replaces them):
+# certificates once per file in $CERTS, the listener stopped after each
+# test.
+setup_file() {
+	export CERTS="$BATS_FILE_TMPDIR/certs"
+	make_certs "$CERTS"
+}
+
+teardown() {
+	stop_server
+}
 
 # A CA and a leaf for mx.example.org and 127.0.0.1 signed by it, in $1.
 # certificates.pem is the chain, leaf first.
@@ -41,30 +52,28 @@ make_certs() {
 # user bob, mail under $BATS_TEST_TMPDIR/mail.
 write_conf() {
 	local file=$1 tls=$2 handler=${3:-}
-	mkdir -p "$BATS_TEST_TMPDIR/mail" "$BATS_TEST_TMPDIR/spool"
-	echo 'bob@example.org:{PLAIN}secret' >"$BATS_TEST_TMPDIR/users"
-	cat >"$file" <<-EOF
-		domains = { "example.org" }
-		users = "$BATS_TEST_TMPDIR/users"
-		mailboxes = "$BATS_TEST_TMPDIR/mail/%d/%n"
-		spool = "$BATS_TEST_TMPDIR/spool"
-		smtpserver "smtp" {
-		  tls {
-		    $tls
-		  }
-		  handler {
-		    helloName = "mx.example.org"
-		    connectionTimeout = 10
-		    $handler
-		  }
-		}
-		lmtpserver "lmtp" {
-		  tls {
-		    $tls
-		  }
-		  handler { helloName = "mx.example.org" }
-		}
-	EOF
+	conf_store "$BATS_TEST_TMPDIR" 'bob@example.org:{PLAIN}secret'
+	{
+		conf_head "$BATS_TEST_TMPDIR" example.org
+		cat <<-EOF
+			smtpserver "smtp" {
+			  tls {
+			    $tls
+			  }
+			  handler {
+			    helloName = "mx.example.org"
+			    connectionTimeout = 10
+			    $handler
+			  }
+			}
+			lmtpserver "lmtp" {
+			  tls {
+			    $tls
+			  }
+			  handler { helloName = "mx.example.org" }
+			}
+		EOF
+	} >"$file"
 }
 
 # The tls { } body for a listener with the test certificates.
@@ -72,43 +81,28 @@ tls_block() {
 	echo "certificates = \"$CERTS/certificates.pem\" privateKey = \"$CERTS/key.pem\" $*"
 }
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # start_server BINARY CONF [VAR=VALUE...]: smtpd (or lmtpd) per connection
 # on $PORT, with those environment variables; its log (stderr) in
 # $SERVER_LOG.
 start_server() {
-	local bin=$1 conf=$2 i env=()
+	local bin=$1 conf=$2 v env=()
 	shift 2
-	for i in "$@"; do
-		env+=(-E "$i")
+	for v in "$@"; do
+		env+=(-E "$v")
 	done
 	PORT=$(free_port)
 	SERVER_LOG="$BATS_TEST_TMPDIR/server.log"
-	systemd-socket-activate -l "127.0.0.1:$PORT" --accept --inetd "${env[@]}" \
-		"$bin" -c "$conf" --log=stderr 2>>"$SERVER_LOG" &
-	SERVER_PID=$!
-	for i in $(seq 50); do
-		grep -q "Listening on" "$SERVER_LOG" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "server did not start" >&2
-	return 1
+	activate "${env[@]}" "127.0.0.1:$PORT" "$SERVER_LOG" "$bin" -c "$conf" --log=stderr
 }
 
 # Stop the listener; fail when a server process exited non-zero or a
 # sanitizer spoke (SANITIZE=1 runs), which the client would not notice.
 stop_server() {
-	if [ -n "${SERVER_PID:-}" ]; then
-		kill "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-		SERVER_PID=
-		if grep -E 'died with (code [1-9]|signal)|Sanitizer|runtime error' "$SERVER_LOG"; then
-			echo "a server process failed, see above" >&2
-			return 1
-		fi
+	[ ${#ACTIVATED_PIDS[@]} -gt 0 ] || return 0
+	activate_stop
+	if grep -E 'died with (code [1-9]|signal)|Sanitizer|runtime error' "$SERVER_LOG"; then
+		echo "a server process failed, see above" >&2
+		return 1
 	fi
 }
 
@@ -135,4 +129,14 @@ delivered() {
 message_script() {
 	printf 'EHLO client.example\r\nMAIL FROM:<alice@client.example>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n'
 	printf 'Subject: %s\r\n\r\n%s body\r\n.\r\nQUIT\r\n' "$1" "$1"
+}
+
+# assert_received_tls MARKER: the delivered message with MARKER says
+# ESMTPS with the TLS version and cipher in its Received: line.
+assert_received_tls() {
+	local f
+	f=$(delivered "$1")
+	[ -n "$f" ] || fail "no message with '$1' in the maildir"
+	run grep -A1 '^Received: ' "$f"
+	assert_output --regexp 'with ESMTPS \(TLS1\.[23] with cipher [A-Z0-9-]+\)'
 }
