@@ -2,33 +2,26 @@
 # SMTP AUTH (RFC 4954, 4616): conformance rows A1-A8, authRequired modes,
 # verifyIdentity, brute-force delays, smtpd-passwd, the fail2ban filter.
 
-bats_load_library bats-support
-bats_load_library bats-assert
+load ../lib/common
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-	mkdir -p "$T/mail" "$T/spool"
-	printf 'secret\n' | "$SMTPD_PASSWD" alice@example.org > "$T/users"
-	echo 'bob@example.org:{PLAIN}bobpw' >> "$T/users"
-	echo 'carol@example.org:!locked' >> "$T/users"
-	echo 'dave@example.org:' >> "$T/users"
+	conf_store "$T" "$(printf 'secret\n' | "$SMTPD_PASSWD" alice@example.org)" \
+		'bob@example.org:{PLAIN}bobpw' 'carol@example.org:!locked' 'dave@example.org:'
 	echo 'sales@example.org: alice@example.org, bob@example.org' > "$T/aliases"
 	conf true
 }
 
 teardown() {
-	[ -z "${SSA_PID:-}" ] || kill "$SSA_PID" 2>/dev/null || true
+	activate_stop
 }
 
 # conf KEY VALUE...: write $T/c.conf with one smtpserver "sub"
 conf() {
 	local auth=$1 tls=${2:-}
-	cat > "$T/c.conf" <<CONF
-domains = { "example.org" }
-users = "$T/users"
-aliases = "$T/aliases"
-mailboxes = "$T/mail/%d/%n"
-spool = "$T/spool"
+	{
+		conf_head "$T" example.org
+		cat <<CONF
 smtpserver "sub" {
   $tls
   handler {
@@ -38,6 +31,7 @@ smtpserver "sub" {
   }
 }
 CONF
+	} > "$T/c.conf"
 }
 
 # dialogue PEER: the session over pipes, replies in $output, log in $T/log
@@ -240,14 +234,8 @@ PY
 
 # start_socket: smtpd behind systemd-socket-activate on 127.0.0.2:$PORT
 start_socket() {
-	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.2",0)); print(s.getsockname()[1])')
-	systemd-socket-activate -l 127.0.0.2:$PORT --accept --inetd "$SMTPD" -c "$T/c.conf" --log=stderr 2>>"$T/log" &
-	SSA_PID=$!
-	for _ in $(seq 50); do
-		nc -z 127.0.0.2 "$PORT" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	PORT=$(free_port 127.0.0.2)
+	activate "127.0.0.2:$PORT" "$T/log" "$SMTPD" -c "$T/c.conf" --log=stderr
 }
 
 # A self-signed certificate for 127.0.0.2, made now (never a committed key).
