@@ -7,14 +7,12 @@ load common
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-	mkdir -p "$T/mail" "$T/spool"
-	printf '%s:{PLAIN}pw\n' alice@example.org bob@example.org carol@example.org dave@example.org >"$T/users"
-	: >"$T/aliases"
+	conf_store "$T" {alice,bob,carol,dave}@example.org:{PLAIN}pw
 	GLOBALS=(--users="$T/users" --aliases="$T/aliases" --mailboxes="$T/mail/%d/%n" --spool="$T/spool")
 }
 
 teardown() {
-	stop_pidfile "$BATS_TEST_TMPDIR/activate.pid"
+	activate_stop
 }
 
 james3() {

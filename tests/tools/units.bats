@@ -7,15 +7,12 @@ load common
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-	mkdir -p "$T/mail" "$T/spool" "$T/out"
-	: >"$T/users"
+	conf_store "$T"
+	mkdir -p "$T/out"
 	echo cert >"$T/fullchain.pem"
 	echo key >"$T/privkey.pem"
-	cat >"$T/smtpd.conf" <<-EOF
-	domains = { "example.org" }
-	users = "$T/users"
-	mailboxes = "$T/mail/%d/%n"
-	spool = "$T/spool"
+	conf_head "$T" example.org >"$T/smtpd.conf"
+	cat >>"$T/smtpd.conf" <<-EOF
 	smtpserver "mx" {
 	  bind = { "127.0.0.1:2525", "[::1]:2525" }
 	  connectBacklog = 77

@@ -11,13 +11,9 @@ setup() {
 	command -v xinetd >/dev/null || skip "xinetd is not installed (Debian package xinetd)"
 	T=$BATS_TEST_TMPDIR
 	PORT=$(free_port)
-	mkdir -p "$T/mail" "$T/spool"
-	echo 'alice@example.org:{PLAIN}pw' >"$T/users"
-	cat >"$T/smtpd.conf" <<-EOF
-	domains = { "example.org" }
-	users = "$T/users"
-	mailboxes = "$T/mail/%d/%n"
-	spool = "$T/spool"
+	conf_store "$T" 'alice@example.org:{PLAIN}pw'
+	conf_head "$T" example.org >"$T/smtpd.conf"
+	cat >>"$T/smtpd.conf" <<-EOF
 	smtpserver "xsmtp" {
 	  bind = { "127.0.0.1:$PORT" }
 	  handler {
