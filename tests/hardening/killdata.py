@@ -28,25 +28,11 @@ Exit status 1 on any violation, with the reasons.
 import os
 import random
 import re
-import select
 import signal
-import subprocess
 import sys
 import time
 
-
-def read_replies(p, want, timeout=20):
-    buf = b''
-    end = time.monotonic() + timeout
-    while want not in buf:
-        r, _, _ = select.select([p.stdout], [], [], max(0, end - time.monotonic()))
-        if not r:
-            raise RuntimeError('no %r from smtpd: %r' % (want, buf))
-        chunk = os.read(p.stdout.fileno(), 65536)
-        if not chunk:
-            raise RuntimeError('smtpd closed early: %r' % buf)
-        buf += chunk
-    return buf
+import smtptest  # tests/lib (PYTHONPATH from tests/lib/common.bash)
 
 
 TEXT = bytes(random.Random(1).choice(b'abcdefghijklmnopqrstuvwxyz .') for _ in range(1 << 16))
@@ -74,8 +60,6 @@ def main():
     users = sys.argv[6:] or ['alice']
     iterations = int(iterations)
     rng = random.Random(int(seed))
-    log = open(os.environ['LOG'], 'ab')
-    env = dict(os.environ, REMOTE_ADDR='127.0.0.1')
     sent = {}        # i -> decoded message
     state = {}       # i -> 'data' | 'eod' | 'acked'
     acked = set()
@@ -83,13 +67,12 @@ def main():
         body, wire = make_message(rng, i)
         sent[i] = body
         mode = rng.choice(['data', 'data', 'eod', 'eod', 'acked'])
-        p = subprocess.Popen([smtpd, '-c', conf, '--log=stderr'], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=log, env=env)
+        p = smtptest.spawn(smtpd, conf, log=os.environ['LOG'], peer='127.0.0.1')
         p.stdin.write(b'EHLO kill.test\r\nMAIL FROM:<k@kill.test>\r\n'
                       + b''.join(b'RCPT TO:<%s@example.org>\r\n' % u.encode() for u in users)
                       + b'DATA\r\n')
         p.stdin.flush()
-        out = read_replies(p, b'354 ')
+        out = smtptest.read_until(p.stdout, b'354 ')
         if mode == 'data':
             cut = rng.randrange(0, len(wire) + 1)   # may be just before the dot
             p.stdin.write(wire[:cut])
@@ -102,7 +85,7 @@ def main():
         else:
             p.stdin.write(wire + b'.\r\n')
             p.stdin.flush()
-            out += read_replies(p, b'250 2.0.0 OK', 60)
+            out += smtptest.read_until(p.stdout, b'250 2.0.0 OK', 60)
         p.send_signal(signal.SIGKILL)
         p.wait()
         out += p.stdout.read()

@@ -22,14 +22,14 @@
 """
 import os
 import socket
-import subprocess
 import sys
 import time
 
+import smtptest  # tests/lib (PYTHONPATH from tests/lib/common.bash)
+
 
 def spawn(smtpd, conf):
-    return subprocess.Popen([smtpd, '-c', conf, '--log=stderr'], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=open(os.environ['LOG'], 'ab'))
+    return smtptest.spawn(smtpd, conf, log=os.environ['LOG'])
 
 
 def finish(p, t0):

@@ -8,13 +8,15 @@ import ssl
 import subprocess
 import sys
 
+import smtptest  # tests/lib (PYTHONPATH from tests/lib/common.bash)
+
 TIMEOUT = 20
 
 
 class Pipe:
     def __init__(self, argv):
         self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.buf = b""
+        self.replies = smtptest.Replies(self.read)
         self.tls = None
 
     def raw_read(self):
@@ -66,16 +68,10 @@ class Pipe:
             self.raw_write(data)
 
     def reply(self):
-        """One complete (possibly multi-line) reply."""
-        while True:
-            lines = self.buf.split(b"\r\n")
-            for i, line in enumerate(lines[:-1]):
-                if len(line) >= 4 and line[3:4] == b" ":
-                    text = b"\r\n".join(lines[: i + 1]).decode()
-                    self.buf = b"\r\n".join(lines[i + 1 :])
-                    print(text)
-                    return int(line[:3])
-            self.buf += self.read()
+        """One complete (possibly multi-line) reply: prints it, returns its code."""
+        code, text = self.replies.next()
+        print(text)
+        return code
 
     def cmd(self, line, want):
         self.write(line.encode() + b"\r\n")
