@@ -39,10 +39,6 @@ teardown_smtpd() {
 # is added to the smtpserver block (outside handler); GLOBAL_EXTRA at the
 # top level.
 write_conf() {
-	local extra="" l
-	for l in "$@"; do
-		extra+="    $l"$'\n'
-	done
 	{
 		conf_head "$T" example.org example.net
 		cat <<-EOF
@@ -51,7 +47,7 @@ write_conf() {
 			  ${SERVER_EXTRA:-}
 			  handler {
 			    helloName = "$HELO_NAME"
-			$extra
+			$(conf_indent "$@")
 			    handlerchain {
 			      handler "ValidRcptHandler" { }
 			      handler "MaxRcptHandler" { maxRcpt = ${MAXRCPT:-100} }
@@ -149,15 +145,9 @@ queued_id() {
 # ---- a real socket -----------------------------------------------------------
 
 # start_socket [smtpd ARGS...]: smtpd per connection on 127.0.0.1:$PORT;
-# its log (and the launcher's) goes to $T/sa.log.
-start_socket() {
-	PORT=$(free_port)
-	activate "127.0.0.1:$PORT" "$T/sa.log" "$SMTPD" -c "$CONF" --log=stderr "$@"
-}
-
-stop_socket() {
-	activate_stop
-}
+# its log (and the launcher's) goes to $T/sa.log.  stop_socket: teardown.
+start_socket() { smtpd_socket "$T/sa.log" "$@"; }
+stop_socket() { activate_stop; }
 
 # wait_log FILE PATTERN: wait (at most 10 s) until FILE has PATTERN.
 wait_log() {

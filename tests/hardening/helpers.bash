@@ -30,10 +30,6 @@ setup_hardening() {
 # write_conf [LINE...]: each LINE goes into the handler block.  CHAIN, when
 # set, is the handlerchain block's content.
 write_conf() {
-	local extra="" l
-	for l in "$@"; do
-		extra+="    $l"$'\n'
-	done
 	{
 		conf_head "$T" example.org example.net
 		cat <<-EOF
@@ -41,7 +37,7 @@ write_conf() {
 			  handler {
 			    helloName = "mx.example.org"
 			    connectionTimeout = 30
-			$extra
+			$(conf_indent "$@")
 			    handlerchain { ${CHAIN:-handler "ValidRcptHandler" { \}} }
 			  }
 			}
@@ -49,7 +45,7 @@ write_conf() {
 			  handler {
 			    helloName = "mx.example.org"
 			    connectionTimeout = 30
-			$extra
+			$(conf_indent "$@")
 			  }
 			}
 		EOF
@@ -107,16 +103,10 @@ smtp_rss() {
 }
 
 # start_socket [SMTPD-ARG...]: smtpd per connection on 127.0.0.1:$PORT
-# (Accept=yes, as the generated units do), logging to $LOG.
-start_socket() {
-	PORT=$(free_port)
-	activate "127.0.0.1:$PORT" "$LOG" "$SMTPD" -c "$CONF" --log=stderr "$@"
-}
-
-# Stop the launcher we started, then the handlers it started (by pid).
-stop_socket() {
-	activate_stop
-}
+# (Accept=yes, as the generated units do), logging to $LOG; stop_socket
+# stops the launcher, then the handlers it started (by pid).
+start_socket() { smtpd_socket "$LOG" "$@"; }
+stop_socket() { activate_stop; }
 
 # The handlers still running under our launcher.
 socket_children() {

@@ -10,6 +10,9 @@
 #                              units' Accept=yes; stderr (its own and the
 #                              sessions') appended to LOG; returns once it
 #                              listens.  Sets ACTIVATED_PID.
+#   smtpd_socket LOG [SMTPD-ARG...]
+#                              activate "$SMTPD" -c "$CONF" on a free
+#                              127.0.0.1:$PORT (sets PORT)
 #   activate_stop              stop every launcher activate started in this
 #                              process, then the sessions still running
 #                              under them (by pid)
@@ -20,6 +23,7 @@
 #                              store: domains, users, aliases, mailboxes
 #                              (MAILROOT, default DIR/mail), spool (SPOOL,
 #                              default DIR/spool); listener blocks follow
+#   conf_indent LINE...        the LINEs indented for a block, one a line
 #   sanitizer_clean FILE...    fails, printing them, when a sanitizer
 #                              (SANITIZE=1 builds) reported in the FILEs
 #
@@ -83,6 +87,13 @@ activate() {
 	fi
 }
 
+smtpd_socket() {
+	local log=$1
+	shift
+	PORT=$(free_port)
+	activate "127.0.0.1:$PORT" "$log" "$SMTPD" -c "$CONF" --log=stderr "$@"
+}
+
 activate_stop() {
 	local p kids
 	for p in "${ACTIVATED_PIDS[@]}"; do
@@ -120,6 +131,10 @@ conf_head() {
 		mailboxes = "${MAILROOT:-$dir/mail}/%d/%n"
 		spool = "${SPOOL:-$dir/spool}"
 	EOF
+}
+
+conf_indent() {
+	[ $# -eq 0 ] || printf '    %s\n' "$@"
 }
 
 sanitizer_clean() {

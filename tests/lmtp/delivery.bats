@@ -118,13 +118,7 @@ final_replies() {
 }
 
 @test "smtpd stays all or nothing: one bad maildir fails the message before 354" {
-	cat > "$T/smtpd.conf" <<CONF
-domains = { "example.org" }
-users = "$T/users"
-mailboxes = "$T/mail/%d/%n"
-spool = "$T/spool"
-smtpserver "smtp" { handler { helloName = "mx.example.org" } }
-CONF
+	smtpd_conf
 	mkdir -p "$T/mail/example.org"
 	: > "$T/mail/example.org/bob"
 	run "$SMTPD" -c "$T/smtpd.conf" --log=stderr < <(crlf "EHLO client.test" "MAIL FROM:<s@sender.test>" \

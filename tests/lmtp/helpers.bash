@@ -31,6 +31,14 @@ CONF
 	} > "$d/lmtpd.conf"
 }
 
+# smtpd_conf: $T/smtpd.conf, the store's users with one plain SMTP listener.
+smtpd_conf() {
+	{
+		conf_head "$T" example.org
+		echo 'smtpserver "smtp" { handler { helloName = "mx.example.org" } }'
+	} > "$T/smtpd.conf"
+}
+
 # Files delivered to USER's new/ (none: empty output).
 delivered() {
 	find "$T/mail/example.org/$1/new" -type f 2>/dev/null | sort

@@ -150,13 +150,7 @@ setup() {
 }
 
 @test "smtpd does not warn about root" {
-	cat > "$T/smtpd.conf" <<CONF
-domains = { "example.org" }
-users = "$T/users"
-mailboxes = "$T/mail/%d/%n"
-spool = "$T/spool"
-smtpserver "smtp" { handler { helloName = "mx.example.org" } }
-CONF
+	smtpd_conf
 	run "$SMTPD" -c "$T/smtpd.conf" --log=stderr < <(crlf "EHLO client.test" QUIT)
 	assert_success
 	refute_output --partial 'running as root'
