@@ -903,6 +903,23 @@ static int module_parse(const struct config_module *m, cfg_t *sec, const struct 
 	return 0;
 }
 
+/* Whether @o was written in the file.  libconfuse marks a section
+ * option modified when it makes the default section: a section counts
+ * when something inside it was written. */
+static bool opt_written(cfg_opt_t *o)
+{
+	if (o->type != CFGT_SEC)
+		return o->flags & CFGF_MODIFIED;
+	for (unsigned i = 0; i < o->nvalues; i++) {
+		cfg_t *sub = o->values[i]->section;
+
+		for (cfg_opt_t *c = sub ? sub->opts : NULL; c && c->name; c++)
+			if (opt_written(c))
+				return true;
+	}
+	return false;
+}
+
 /* handler "TITLE" { }: a known title, and only that handler's options. */
 static int convert_chain(cfg_t *chain, const struct module_ctx *ctx, struct listener *l)
 {
@@ -924,7 +941,7 @@ static int convert_chain(cfg_t *chain, const struct module_ctx *ctx, struct list
 			continue;
 		}
 		for (cfg_opt_t *o = e->opts; o && o->name; o++)
-			if ((o->flags & CFGF_MODIFIED) && !find_opt(m->opts, o->name, strlen(o->name))) {
+			if (opt_written(o) && !find_opt(m->opts, o->name, strlen(o->name))) {
 				config_error(e, o->name, "handlerchain: %s takes no option %s", m->name, o->name);
 				ok = false;
 			}

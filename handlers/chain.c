@@ -98,6 +98,16 @@ bool chain_relaying(const struct hook *h)
 	return h->s->trusted || h->s->auth_user[0];
 }
 
+bool chain_authenticated(const struct hook *h)
+{
+	return h->s->auth_user[0] != '\0';
+}
+
+bool chain_skip_relaying(const struct hook *h, bool check_auth_networks)
+{
+	return chain_authenticated(h) || (h->s->trusted && !check_auth_networks);
+}
+
 /* Entry @i's handler, with *@h ready; NULL when it is skipped. */
 static const struct handler_def *entry(struct session *s, size_t i, struct hook *h)
 {

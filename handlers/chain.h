@@ -99,6 +99,11 @@ extern const struct handler_def valid_rcpt_handler;
 
 /* For hooks. */
 bool chain_relaying(const struct hook *h);	/* authorized or authenticated */
+bool chain_authenticated(const struct hook *h);
+/* For a handler with James' checkAuthNetworks key (run_for_relaying set):
+ * whether to skip this session — authenticated clients always, clients
+ * in authorizedAddresses unless @check_auth_networks. */
+bool chain_skip_relaying(const struct hook *h, bool check_auth_networks);
 /* Reply @id with its own text: @code and @enh replace the table's when
  * not 0/NULL and must keep its class (a 5xx reply stays 5xx); @fmt is
  * formatted and every control character in it replaced (one reply line,

@@ -72,6 +72,17 @@ const struct reply reply_table[RP__COUNT] = {
 	RP(RP_SENDER_NOT_OWNED, 503, "5.7.1", "Sender address not owned by authenticated user"),
 	RP(RP_LMTP_NO_HELO, 500, "5.5.1", "This is LMTP: use LHLO"),
 	RP(RP_NEED_LHLO, 503, "5.5.1", "Send LHLO first"),
+	/* handlers: texts with %s-like parts are completed by the handler
+	 * (chain_reply()); smtpd.conf(5) lists them as sent */
+	RP(RP_RBL_CONNECT, 521, "5.7.1", "Service unavailable; client blocked by a DNS blocklist"),
+	RP(RP_RBL_REJECT, 554, "5.7.1", "Rejected: unauthenticated e-mail from this address is restricted.  Contact the postmaster for details."),
+	RP(RP_HELO_UNRESOLVABLE, 501, "5.5.4", "Provided EHLO/HELO can not be resolved"),
+	RP(RP_HELO_NOT_REVERSE, 501, "5.5.4", "Provided EHLO/HELO does not match the reverse DNS of the client"),
+	RP(RP_SENDER_DOMAIN, 501, "5.1.7", "Sender contains a domain with no valid MX records"),
+	RP(RP_UNKNOWN_CMD_LIMIT, 521, "5.5.1", "Closing connection as too many unknown commands received"),
+	RP(RP_DUPLICATE_RCPT, 250, "2.1.5", "Recipient OK (duplicate ignored)"),
+	RP(RP_HEADER_LINES, 552, "5.3.4", "Header Lines are too many"),
+	RP(RP_HEADER_SIZE, 552, "5.3.4", "Header size is too large"),
 };
 
 const struct reply *reply_get(enum reply_id id)
@@ -85,6 +96,6 @@ bool reply_closes(enum reply_id id)
 {
 	int code = reply_get(id)->code;
 
-	return code == 421 || code == 221 || id == RP_BARE_EOL
+	return code == 421 || code == 221 || code == 521
 		|| id == RP_STARTTLS_PIPELINED;
 }

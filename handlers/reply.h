@@ -76,6 +76,16 @@ enum reply_id {
 	RP_SENDER_NOT_OWNED,
 	RP_LMTP_NO_HELO,
 	RP_NEED_LHLO,
+	/* handlerchain handlers (handlers/chain/, smtpd.conf(5)) */
+	RP_RBL_CONNECT,
+	RP_RBL_REJECT,
+	RP_HELO_UNRESOLVABLE,
+	RP_HELO_NOT_REVERSE,
+	RP_SENDER_DOMAIN,
+	RP_UNKNOWN_CMD_LIMIT,
+	RP_DUPLICATE_RCPT,
+	RP_HEADER_LINES,
+	RP_HEADER_SIZE,
 	RP__COUNT
 };
 
@@ -90,7 +100,8 @@ extern const struct reply reply_table[RP__COUNT];
 /* The table entry for @id (never NULL for a valid id). */
 const struct reply *reply_get(enum reply_id id);
 
-/* Whether the code closes the connection after it is sent (421, 221). */
+/* Whether the code closes the connection after it is sent (421, 221,
+ * 521: RFC 7504). */
 bool reply_closes(enum reply_id id);
 
 #endif

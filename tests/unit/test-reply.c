@@ -104,14 +104,14 @@ int main(void)
 
 		for (int id = 1; id < RP__COUNT; id++) {
 			int code = reply_table[id].code;
-			bool want = code == 421 || code == 221 || id == RP_BARE_EOL || id == RP_STARTTLS_PIPELINED;
+			bool want = code == 421 || code == 221 || code == 521 || id == RP_STARTTLS_PIPELINED;
 
 			if (reply_closes((enum reply_id)id) != want) {
 				wrong++;
 				diag("reply_closes(%d) for %d", id, code);
 			}
 		}
-		is_int(wrong, 0, "reply_closes: exactly 421, 221, bare EOL and pipelined STARTTLS close");
+		is_int(wrong, 0, "reply_closes: exactly 421, 221, 521 (bare EOL, RFC 7504) and pipelined STARTTLS close");
 	}
 	ok(reply_closes(RP_QUIT) && reply_closes(RP_TIMEOUT) && !reply_closes(RP_OK)
 	   && !reply_closes(RP_UNKNOWN_USER), "reply_closes: QUIT and timeout close; OK and 550 do not");
