@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "conn.h"
+#include "log.h"
 #include "session.h"
 
 struct tarpit {
@@ -65,6 +66,8 @@ static enum reply_id rcpt(struct hook *h, const struct mailbox *to)
 	/* the replies before this one go out first: the wait is the
 	 * client's, not theirs */
 	conn_flush(h->s->conn);
+	log_msg(LOG_INFO, "tarpit: RCPT %u from [%s] waits %ld ms", h->s->txn.rcpt_attempts, h->s->peer_text,
+		t->sleep_ms);
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 	return RP_NONE;

@@ -29,8 +29,8 @@ fakedns_start() {
 			kill -0 "$FAKEDNS_PID" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill "$FAKEDNS_PID" 2>/dev/null
-		wait "$FAKEDNS_PID" 2>/dev/null
+		kill "$FAKEDNS_PID" 2>/dev/null || true
+		wait "$FAKEDNS_PID" 2>/dev/null || true
 		FAKEDNS_PID=
 	done
 	echo "fakedns did not start: $(cat "$dir/dns.err")" >&2
@@ -39,8 +39,8 @@ fakedns_start() {
 
 fakedns_stop() {
 	if [ -n "${FAKEDNS_PID:-}" ]; then
-		kill "$FAKEDNS_PID" 2>/dev/null
-		wait "$FAKEDNS_PID" 2>/dev/null
+		kill "$FAKEDNS_PID" 2>/dev/null || true
+		wait "$FAKEDNS_PID" 2>/dev/null || true
 		FAKEDNS_PID=
 	fi
 	return 0
