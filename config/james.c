@@ -381,6 +381,53 @@ static bool core_handler(const char *cls)
 /* <KEY>value</KEY> inside a chain handler, where the handler declares
  * KEY as a number, a boolean or a string (handlers/chain/): written
  * as it is.  False when the handler has no such scalar option. */
+/* <NAME><KEY>v1</KEY><KEY>v2</KEY></NAME> for a handler block NAME whose
+ * options are lists of strings (DNSRBLHandler's rblservers):
+ * NAME { KEY = { "v1", "v2" } }. */
+static void chain_section(struct tr *t, struct xl *l, const struct handler_def *def, cfg_opt_t *o,
+			  xmlNodePtr n)
+{
+	fprintf(l->chainf, " %s {", o->name);
+	for (cfg_opt_t *sub = o->subopts; sub && sub->name; sub++) {
+		bool any = false;
+
+		if (sub->type != CFGT_STR || !(sub->flags & CFGF_LIST))
+			continue;
+		for (xmlNodePtr c = n->children; c; c = c->next) {
+			char *v, *q;
+
+			if (c->type != XML_ELEMENT_NODE || !is(c, sub->name))
+				continue;
+			v = text_of(c);
+			q = quote(v);
+			if (!q || !*v) {
+				warn(t, c, "<%s> is empty or holds control characters; not carried over", ename(c));
+			} else {
+				if (!any)
+					fprintf(l->chainf, " %s = { %s", sub->name, q);
+				else
+					fprintf(l->chainf, ", %s", q);
+				any = true;
+			}
+			free(q);
+			free(v);
+		}
+		if (any)
+			fprintf(l->chainf, " }");
+	}
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		cfg_opt_t *sub = o->subopts;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		while (sub && sub->name && !is(c, sub->name))
+			sub++;
+		if (!sub || !sub->name)
+			warn(t, c, "%s option <%s><%s> is not carried over", def->conf.name, ename(n), ename(c));
+	}
+	fprintf(l->chainf, " }");
+}
+
 static bool chain_option(struct tr *t, struct xl *l, const struct handler_def *def, xmlNodePtr c)
 {
 	cfg_opt_t *o = def->conf.opts;
@@ -416,6 +463,9 @@ static bool chain_option(struct tr *t, struct xl *l, const struct handler_def *d
 			warn(t, c, "<%s> holds control characters; not carried over", ename(c));
 		free(q);
 		free(v);
+		return true;
+	case CFGT_SEC:
+		chain_section(t, l, def, o, c);
 		return true;
 	default:
 		return false;
@@ -461,6 +511,11 @@ static void chain_handler(struct tr *t, struct xl *l, xmlNodePtr h)
 		goto out;
 	if (strcmp(shortname, "JMXHandlersLoader") == 0) {
 		warn(t, h, "%s: JMX statistics have no equivalent; each session is logged to the journal or syslog instead", cls);
+		goto out;
+	}
+	if (strcmp(shortname, "SPFHandler") == 0 || strcmp(shortname, "SpamAssassinHandler") == 0
+	    || strcmp(shortname, "SpamAssassinMessageHook") == 0) {
+		warn(t, h, "handler %s is not carried over: use the rspamd milter recipe (smtpd.conf(5))", cls);
 		goto out;
 	}
 	def = chain_lookup(shortname);

@@ -40,7 +40,7 @@ james3() {
 	assert_line '    smtpGreeting = "Welcome to the example.org mail service"'
 	assert_line '      handler "ValidRcptHandler" { }'
 	assert_line '      handler "MaxRcptHandler" { maxRcpt = 3 }'
-	refute_output --partial 'DNSRBL'
+	assert_line '      handler "DNSRBLHandler" { rblservers { blacklist = { "zen.spamhaus.org" } } }'
 	refute_output --partial 'CoreCmdHandlerLoader'
 	refute_output --partial 'keystore'
 	refute_output --partial 'ioWorkerCount'
@@ -80,7 +80,7 @@ james3() {
 	assert_line "$f:9: note:   openssl pkcs12 -in smtpd.p12 -nocerts -nodes -out /etc/smtpd/tls/privkey.pem"
 	refute_line --partial 'requireSSL'
 	assert_line "$f:27: warning: <ioWorkerCount>: there are no threads here, one process per connection; limit concurrency with connectionLimit"
-	assert_line "$f:33: warning: handler org.apache.james.smtpserver.fastfail.DNSRBLHandler has no equivalent here (known: ValidRcptHandler, MaxRcptHandler); dropped"
+	refute_output --partial 'DNSRBLHandler'
 	assert_line "$FIXTURES/domainlist.xml:7: warning: <autodetect>: James added the host's names as local domains; list them in domains"
 	# the core handlers go silently
 	refute_output --partial CoreCmdHandlerLoader
@@ -102,7 +102,7 @@ james3() {
 	refute_output --partial Greylist
 	f=$FIXTURES/james2-smtpserver.xml
 	use_stderr
-	assert_line "$f:23: warning: handler com.example.james.GreylistHandler has no equivalent here (known: ValidRcptHandler, MaxRcptHandler); dropped"
+	assert_line "$f:23: warning: handler com.example.james.GreylistHandler has no equivalent here (known: ValidRcptHandler, MaxRcptHandler, DNSRBLHandler, ResolvableEhloHeloHandler, ReverseEqualsEhloHeloHandler, ValidSenderDomainHandler, MaxUnknownCmdHandler, SupressDuplicateRcptHandler, EnforceHeaderLimitationsMessageHook, TarpitHandler); dropped"
 	assert_line "$f:26: warning: <threadpool>: there are no threads here, one process per connection; limit concurrency with connectionLimit"
 	refute_output --partial HeloCmdHandler
 	refute_output --partial EhloCmdHandler
@@ -209,4 +209,28 @@ talk() {
 	assert_line '<-  250-SIZE 1048576'
 	assert_line '<** 452 4.5.3 Too many recipients'
 	[ "$(grep -c '^<-  250 2.1.5 Recipient OK' <<<"$output")" -eq 2 ]
+}
+
+# ---- fast-fail handlers (tests/handlers/ test them served) -------------------
+
+@test "fast-fail handlers: James' class names and keys map onto the handlers; SPF and SpamAssassin point to the milter recipe" {
+	f=$FIXTURES/james-fastfail.xml
+	run --separate-stderr "$SMTPD_CONFIG" translate "${GLOBALS[@]}" "$f"
+	assert_success
+	assert_line '      handler "DNSRBLHandler" { rblservers { whitelist = { "wl.example" } blacklist = { "bl.example", "zen.spamhaus.org" } } getDetail = true }'
+	assert_line '      handler "ResolvableEhloHeloHandler" { checkAuthNetworks = false }'
+	assert_line '      handler "ReverseEqualsEhloHeloHandler" { }'
+	assert_line '      handler "ValidSenderDomainHandler" { checkAuthNetworks = true }'
+	assert_line '      handler "MaxUnknownCmdHandler" { maxUnknownCmdCount = 3 }'
+	assert_line '      handler "SupressDuplicateRcptHandler" { }'
+	assert_line '      handler "TarpitHandler" { tarpitRcptCount = 10 tarpitSleepTime = 2000 }'
+	assert_line '      handler "EnforceHeaderLimitationsMessageHook" { maxLines = 300 maxSize = 32 }'
+	refute_output --partial 'SPF'
+	refute_output --partial 'SpamAssassin'
+	printf '%s\n' "$output" >"$T/ff.conf"
+	use_stderr
+	assert_line "$f:38: warning: handler org.apache.james.smtpserver.fastfail.SPFHandler is not carried over: use the rspamd milter recipe (smtpd.conf(5))"
+	assert_line "$f:41: warning: handler org.apache.james.smtpserver.fastfail.SpamAssassinHandler is not carried over: use the rspamd milter recipe (smtpd.conf(5))"
+	run "$SMTPD" -c "$T/ff.conf" --check
+	assert_success
 }
