@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-60}
 dir=build-fuzz
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_command fuzz_address fuzz_data fuzz_config fuzz_session fuzz_sasl fuzz_proxy fuzz_milter fuzz_dsn)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_command fuzz_address fuzz_data fuzz_config fuzz_session fuzz_sasl fuzz_proxy fuzz_milter fuzz_dsn fuzz_dns)
 
 bash .ci/deps.sh
 if [ -d "$dir" ]; then
