@@ -513,11 +513,6 @@ static void chain_handler(struct tr *t, struct xl *l, xmlNodePtr h)
 		warn(t, h, "%s: JMX statistics have no equivalent; each session is logged to the journal or syslog instead", cls);
 		goto out;
 	}
-	if (strcmp(shortname, "SPFHandler") == 0 || strcmp(shortname, "SpamAssassinHandler") == 0
-	    || strcmp(shortname, "SpamAssassinMessageHook") == 0) {
-		warn(t, h, "handler %s is not carried over: use the rspamd milter recipe (smtpd.conf(5))", cls);
-		goto out;
-	}
 	def = chain_lookup(shortname);
 	if (!def && no_equivalent_advice(shortname)) {
 		warn(t, h, "handler %s has no equivalent here: %s; dropped", cls, no_equivalent_advice(shortname));

@@ -229,8 +229,8 @@ talk() {
 	refute_output --partial 'SpamAssassin'
 	printf '%s\n' "$output" >"$T/ff.conf"
 	use_stderr
-	assert_line "$f:38: warning: handler org.apache.james.smtpserver.fastfail.SPFHandler is not carried over: use the rspamd milter recipe (smtpd.conf(5))"
-	assert_line "$f:41: warning: handler org.apache.james.smtpserver.fastfail.SpamAssassinHandler is not carried over: use the rspamd milter recipe (smtpd.conf(5))"
+	assert_line "$f:38: warning: handler org.apache.james.smtpserver.fastfail.SPFHandler has no equivalent here: check SPF with the rspamd milter recipe (smtpd.conf(5), SPF, DKIM AND DMARC); dropped"
+	assert_line "$f:41: warning: handler org.apache.james.smtpserver.fastfail.SpamAssassinHandler has no equivalent here: scan content with the rspamd milter recipe, or spamass-milter through a MilterHandler; dropped"
 	run "$SMTPD" -c "$T/ff.conf" --check
 	assert_success
 }
