@@ -282,7 +282,8 @@ static int rd_parse(cfg_t *sec, const struct module_ctx *ctx, void **settings_r)
 		s->tls_level = s->start_tls || s->ssl_enable ? (s->verify_server_identity ? TLS_VERIFY : TLS_ENCRYPT)
 							    : TLS_NONE;
 	} else {
-		s->tls_level = !s->start_tls ? TLS_NONE : s->dnssec ? TLS_DANE : TLS_MAY;
+		/* DANE (RFC 7672) is not implemented yet: dnssec does not raise the default */
+		s->tls_level = !s->start_tls ? TLS_NONE : TLS_MAY;
 	}
 	s->tls_policy_file = (v = cfg_getstr(sec, "tlsPolicyFile")) && *v ? credential(v, ctx->file) : NULL;
 	s->trusted_certificates = (v = cfg_getstr(sec, "trustedCertificates")) && *v ? credential(v, ctx->file) : NULL;
