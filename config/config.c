@@ -725,16 +725,15 @@ static cfg_opt_t *opt_end(struct opt_vec *o)
 	return o->nomem ? NULL : o->v;
 }
 
-static cfg_opt_t *section_of(const char *name, cfg_opt_t *opts, int flags)
+/* A section option NAME { @opts } (by value: pushed into its parent). */
+static cfg_opt_t section_of(const char *name, cfg_opt_t *opts, int flags)
 {
 	cfg_opt_t sec = CFG_SEC("", NULL, CFGF_NONE);
-	struct opt_vec o = { 0 };
 
 	sec.name = name;
 	sec.subopts = opts;
 	sec.flags = flags;
-	opt_push(&o, &sec);
-	return o.nomem ? NULL : o.v;
+	return sec;
 }
 
 /* A module's block: its table with v_module_opt on every option. */
@@ -749,7 +748,7 @@ static cfg_opt_t *module_block(const struct config_module *m)
 static cfg_opt_t *schema_build(char *why, size_t whysize)
 {
 	struct opt_vec chain = { 0 }, handler = { 0 }, server = { 0 }, root = { 0 };
-	cfg_opt_t *sec;
+	cfg_opt_t *sec, s;
 
 	why[0] = '\0';
 	/* handler "TITLE" { }: the union of the chain handlers' options.
@@ -795,22 +794,34 @@ static cfg_opt_t *schema_build(char *why, size_t whysize)
 		} else if (to) {
 			if (!(sec = module_block(m)))
 				return NULL;
-			opt_push(to, section_of(m->name, sec, CFGF_NONE));
+			s = section_of(m->name, sec, CFGF_NONE);
+			opt_push(to, &s);
 		}
 	}
-	if (!(sec = section_of("handler", opt_end(&chain), CFGF_MULTI | CFGF_TITLE)))
+	if (!(sec = opt_end(&chain)))
 		return NULL;
 	{
 		struct opt_vec hc = { 0 };
 
-		opt_push(&hc, sec);
-		opt_push(&handler, section_of("handlerchain", opt_end(&hc), CFGF_NONE));
+		s = section_of("handler", sec, CFGF_MULTI | CFGF_TITLE);
+		opt_push(&hc, &s);
+		if (!(sec = opt_end(&hc)))
+			return NULL;
+		s = section_of("handlerchain", sec, CFGF_NONE);
+		opt_push(&handler, &s);
 	}
-	opt_push(&server, section_of("tls", tls_opts, CFGF_NONE));
-	opt_push(&server, section_of("handler", opt_end(&handler), CFGF_NONE));
-	opt_end(&server);
-	opt_push(&root, section_of("smtpserver", server.v, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES));
-	opt_push(&root, section_of("lmtpserver", server.v, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES));
+	s = section_of("tls", tls_opts, CFGF_NONE);
+	opt_push(&server, &s);
+	if (!(sec = opt_end(&handler)))
+		return NULL;
+	s = section_of("handler", sec, CFGF_NONE);
+	opt_push(&server, &s);
+	if (!opt_end(&server))
+		return NULL;
+	s = section_of("smtpserver", server.v, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
+	opt_push(&root, &s);
+	s = section_of("lmtpserver", server.v, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
+	opt_push(&root, &s);
 	return opt_end(&root);
 }
 
