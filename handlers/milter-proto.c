@@ -299,12 +299,17 @@ enum milter_parse_result milter_reply_parse(char cmd, const char *data, size_t n
 	case SMFIC_OPTNEG:
 		r->kind = MRK_OPTNEG;
 		return optneg(data, n, r);
+	case SMFIR_QUARANTINE:
+		r->kind = MRK_QUARANTINE;
+		if (!get_str(data, n, &len) || len != n)
+			return MP_MALFORMED;
+		r->text = data;
+		return MP_OK;
 	case SMFIR_ADDRCPT:
 	case SMFIR_DELRCPT:
 	case SMFIR_ADDRCPT_PAR:
 	case SMFIR_REPLBODY:
 	case SMFIR_CHGFROM:
-	case SMFIR_QUARANTINE:
 	case SMFIR_SETSYMLIST:
 		r->kind = MRK_UNSUPPORTED;
 		return MP_OK;

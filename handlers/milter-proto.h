@@ -127,13 +127,17 @@ enum milter_stage {
 	SMFIM_DATA, SMFIM_EOM, SMFIM_EOH, SMFIM__COUNT
 };
 
-/* What we offer.  Actions: header add/insert/change and per-stage macro
- * lists.  Not body replacement, recipient or sender changes, quarantine:
- * a filter that insists on them is refused at negotiation by its own
- * library, and one that asks and then uses them anyway is broken.
+/* What we offer.  Actions: header add/insert/change, per-stage macro
+ * lists, and quarantine, because OpenDMARC's and OpenDKIM's libmilter
+ * refuses to connect to an MTA that does not offer it (they use it only
+ * when configured to); there is no quarantine here, so a message a filter
+ * asks to quarantine is refused (see milter.c).  Not body replacement,
+ * recipient or sender changes: a filter that insists on them is refused
+ * at negotiation by its own library, and one that asks and then uses them
+ * anyway is broken.
  * Protocol: every step may be skipped or left unanswered, SMFIR_SKIP is
  * understood, header values can keep their leading space. */
-#define MILTER_OFFER_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST)
+#define MILTER_OFFER_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST)
 #define MILTER_OFFER_PROTOCOL (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT \
 	| SMFIP_NOBODY | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NR_HDR | SMFIP_NOUNKNOWN         \
 	| SMFIP_NODATA | SMFIP_SKIP | SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL           \
@@ -203,6 +207,7 @@ enum milter_reply_kind {
 	MRK_ADDHEADER,
 	MRK_INSHEADER,
 	MRK_CHGHEADER,
+	MRK_QUARANTINE,		/* reason in text */
 	MRK_OPTNEG,
 	MRK_UNSUPPORTED,	/* a known request we never offer (body, rcpts, ...) */
 };
@@ -212,7 +217,8 @@ struct milter_reply {
 	enum milter_reply_kind kind;
 	char cmd;
 	/* MRK_REPLYCODE: the whole text as sent ("550 5.7.1 Spam"), one or
-	 * more CRLF-separated lines; code is its number. */
+	 * more CRLF-separated lines; code is its number.  MRK_QUARANTINE:
+	 * the reason (any bytes but NUL: escape it before logging). */
 	const char *text;
 	int code;
 	/* MRK_*HEADER: index (INS: position, 0 = first; CHG: which

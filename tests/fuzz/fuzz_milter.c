@@ -54,6 +54,10 @@ static void check(char cmd, const char *buf, size_t n)
 		if (strchr(r.name, ':') || strchr(r.name, '\n'))
 			abort();
 		break;
+	case MRK_QUARANTINE:
+		if (!inside(r.text, buf, n))
+			abort();
+		break;
 	case MRK_OPTNEG:
 		for (int i = 0; i < SMFIM__COUNT; i++)
 			if (r.macros[i] && !inside(r.macros[i], buf, n))

@@ -118,7 +118,9 @@ static const struct parse_case parse_cases[] = {
 	{ "delrcpt", '-', D("<x@y>\0"), MP_OK, MRK_UNSUPPORTED },
 	{ "addrcpt_par", '2', D("<x@y>\0\0"), MP_OK, MRK_UNSUPPORTED },
 	{ "chgfrom", 'e', D("<x@y>\0"), MP_OK, MRK_UNSUPPORTED },
-	{ "quarantine", 'q', D("why\0"), MP_OK, MRK_UNSUPPORTED },
+	{ "quarantine", 'q', D("why\0"), MP_OK, MRK_QUARANTINE },
+	{ "quarantine without NUL", 'q', D("why"), MP_MALFORMED, 0 },
+	{ "quarantine with bytes after NUL", 'q', D("why\0x"), MP_MALFORMED, 0 },
 	{ "setsymlist outside negotiation", 'l', D("\0\0\0\0j\0"), MP_OK, MRK_UNSUPPORTED },
 
 	{ "unknown letter", 'Z', D(""), MP_UNKNOWN, 0 },
@@ -270,7 +272,7 @@ static void test_encode(void)
 	milter_put_u32(f, MILTER_OFFER_ACTIONS);
 	milter_put_u32(f, 0x1f2f3f4f);
 	is_int(milter_frame_end(f), 0, "optneg: encoded");
-	is_mem((char *)f->buf, f->len, D("\0\0\0\x0dO\0\0\0\6\0\0\1\x11\x1f\x2f\x3f\x4f"), "optneg: wire bytes");
+	is_mem((char *)f->buf, f->len, D("\0\0\0\x0dO\0\0\0\6\0\0\1\x31\x1f\x2f\x3f\x4f"), "optneg: wire bytes");
 
 	milter_frame_begin(f, SMFIC_CONNECT);
 	milter_put_str(f, "[192.0.2.1]");
