@@ -18,7 +18,7 @@
 /* handlerchain handlers (handlers/chain/) */
 extern const struct handler_def max_rcpt_handler, dnsrbl_handler, max_unknown_cmd_handler,
 	duplicate_rcpt_handler, resolvable_helo_handler, reverse_helo_handler,
-	valid_sender_domain_handler, header_limits_handler, tarpit_handler;
+	valid_sender_domain_handler, header_limits_handler, tarpit_handler, milter_handler;
 
 const struct config_module *const config_modules[] = {
 	&valid_rcpt_handler.conf,
@@ -31,6 +31,7 @@ const struct config_module *const config_modules[] = {
 	&duplicate_rcpt_handler.conf,
 	&header_limits_handler.conf,
 	&tarpit_handler.conf,
+	&milter_handler.conf,
 	/* listener features (MODULE_SERVER) */
 	&proxy_module,
 	/* handler { } blocks */

@@ -2,11 +2,13 @@
  * chain.h; the handlers themselves are in handlers/chain/. */
 #include "chain.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "heldmsg.h"
 #include "log.h"
 #include "session.h"
 
@@ -25,6 +27,9 @@ struct chain_run {
 	bool line_start;	/* at the start of a physical line */
 	bool blank_cr;		/* a CR at the start of a line: end of headers? */
 	enum reply_id latched;
+	/* chain_hold(), chain_discard(): this transaction */
+	struct held_msg *held;
+	bool discard;
 	char field[CHAIN_HEADER_MAX + 2];
 	size_t flen;		/* bytes kept in field */
 	size_t fsize;		/* bytes of the whole field */
@@ -339,6 +344,51 @@ enum reply_id chain_run_data_end(struct session *s)
 	return RP_NONE;
 }
 
+static void drop_held(struct chain_run *run)
+{
+	if (run->held) {
+		held_close(run->held);
+		free(run->held);
+		run->held = NULL;
+	}
+	run->discard = false;
+}
+
+struct held_msg *chain_hold(struct hook *h)
+{
+	struct chain_run *run = h->s->chain;
+	int r;
+
+	if (!run)
+		return NULL;
+	if (run->held)
+		return run->held;
+	if (!(run->held = malloc(sizeof(*run->held))))
+		return NULL;
+	if ((r = held_open(run->held, h->s->cfg->spool)) < 0) {
+		log_msg(LOG_ERR, "cannot hold the message for filters in %s: %s", h->s->cfg->spool, strerror(-r));
+		free(run->held);
+		run->held = NULL;
+	}
+	return run->held;
+}
+
+struct held_msg *chain_held(const struct session *s)
+{
+	return s->chain ? s->chain->held : NULL;
+}
+
+void chain_discard(struct hook *h)
+{
+	if (h->s->chain)
+		h->s->chain->discard = true;
+}
+
+bool chain_discarded(const struct session *s)
+{
+	return s->chain && s->chain->discard;
+}
+
 void chain_run_reset(struct session *s)
 {
 	struct hook h;
@@ -346,6 +396,7 @@ void chain_run_reset(struct session *s)
 
 	if (!s->chain)
 		return;
+	drop_held(s->chain);
 	for (size_t i = 0; i < s->lst->nchain; i++)
 		if ((d = entry(s, i, &h)) && d->reset)
 			d->reset(&h);
@@ -369,6 +420,7 @@ void chain_close(struct session *s)
 			d->close(&h);
 		free(run->state[i]);
 	}
+	drop_held(run);
 	free(run->state);
 	free(run);
 	s->chain = NULL;

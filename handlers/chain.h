@@ -112,6 +112,19 @@ bool chain_skip_relaying(const struct hook *h, bool check_auth_networks);
 enum reply_id chain_reply(struct hook *h, enum reply_id id, int code, const char *enh,
 			  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* A handler that edits the message (MilterHandler) asks, in its data hook,
+ * that the message be held (heldmsg.h) instead of streamed into the sinks:
+ * the engine writes it there, and after the data_end hooks writes the
+ * (edited) message to the sinks.  Returns the held message, or NULL
+ * (logged) when it cannot be made; the same one to every caller of a
+ * transaction. */
+struct held_msg;
+struct held_msg *chain_hold(struct hook *h);
+/* The held message of this transaction, or NULL. */
+struct held_msg *chain_held(const struct session *s);
+/* At data_end: take the message (the client gets 250) and store nothing. */
+void chain_discard(struct hook *h);
+
 /* ---- for the engine (session.c) ------------------------------------------ */
 
 /* Allocate the per-session state and run the connect hooks; call
@@ -129,6 +142,8 @@ void chain_run_content(struct session *s, const char *buf, size_t len);
 enum reply_id chain_run_data_end(struct session *s);
 enum reply_id chain_run_unknown(struct session *s, const char *verb);
 void chain_run_reset(struct session *s);
+/* Whether a handler discarded the message (chain_discard()). */
+bool chain_discarded(const struct session *s);
 void chain_close(struct session *s);
 /* The text a hook gave to @id with chain_reply(), once: true and *@r
  * filled (valid until the next hook runs), or false. */

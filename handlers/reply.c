@@ -83,6 +83,9 @@ const struct reply reply_table[RP__COUNT] = {
 	RP(RP_DUPLICATE_RCPT, 250, "2.1.5", "Recipient OK (duplicate ignored)"),
 	RP(RP_HEADER_LINES, 552, "5.3.4", "Header Lines are too many"),
 	RP(RP_HEADER_SIZE, 552, "5.3.4", "Header size is too large"),
+	RP(RP_MILTER_REJECT, 550, "5.7.1", "Command rejected"),
+	RP(RP_MILTER_TEMPFAIL, 451, "4.7.1", "Service unavailable - try again later"),
+	RP(RP_MILTER_SHUTDOWN, 421, "4.7.0", "Service unavailable, closing connection"),
 };
 
 const struct reply *reply_get(enum reply_id id)

@@ -86,6 +86,11 @@ enum reply_id {
 	RP_DUPLICATE_RCPT,
 	RP_HEADER_LINES,
 	RP_HEADER_SIZE,
+	/* MilterHandler: a filter's verdict without a text of its own
+	 * (Postfix's texts), or its default action */
+	RP_MILTER_REJECT,
+	RP_MILTER_TEMPFAIL,
+	RP_MILTER_SHUTDOWN,
 	RP__COUNT
 };
 

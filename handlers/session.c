@@ -24,6 +24,7 @@
 #include "auth.h"
 #include "chain.h"
 #include "data.h"
+#include "heldmsg.h"
 #include "linereader.h"
 #include "lmtp-client.h"
 #include "log.h"
@@ -626,6 +627,23 @@ static const struct sink_ops *local_sink(const struct session *s)
 	return s->proto == PROTO_SMTP && s->cfg->lmtp ? &lmtp_sink_ops : &maildir_sink_ops;
 }
 
+struct sink_set {
+	struct sink *v;
+	size_t n;
+};
+
+/* held_emit()'s output: every sink, as the DATA loop writes them (a
+ * sink's error is latched in it and reported at commit). */
+static int sinks_write(void *ctx, const char *buf, size_t n)
+{
+	struct sink_set *set = ctx;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (!set->v[i].error)
+			set->v[i].ops->write(&set->v[i], buf, n);
+	return 0;
+}
+
 static enum reply_id cmd_data(struct session *s, char *arg)
 {
 	/* Committed in this order: the LMTP handoff, which cannot be
@@ -642,10 +660,14 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 	int err = 0, r;
 	enum data_result dr = DATA_MORE;
 	enum reply_id verdict;
+	struct held_msg *held;
 
 	(void)arg;
 	if ((verdict = chain_run_data(s)) != RP_NONE)
 		return verdict;
+	/* a content filter asked to hold the message (heldmsg.h): it goes
+	 * to the sinks after the data_end hooks, not as it streams */
+	held = chain_held(s);
 	s->ntxn++;
 	snprintf(msgid, sizeof(msgid), "%s.%u", s->id, s->ntxn);
 	format_received(s, msgid, received, sizeof(received));
@@ -709,6 +731,11 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 		c->in_pos += used;
 		if (olen && chain_wants_content(s))
 			chain_run_content(s, out, olen);
+		if (held) {
+			if (olen)
+				held_write(held, out, olen);
+			continue;
+		}
 		for (size_t i = 0; i < nsinks && olen; i++)
 			if (!sinks[i].error)
 				sinks[i].ops->write(&sinks[i], out, olen);
@@ -726,10 +753,27 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 		verdict = RP_SIZE_EXCEEDED;
 	} else if (d.loop) {
 		verdict = RP_LOOP;
+	} else if (held && (r = held_end(held)) < 0) {
+		log_msg(LOG_ERR, "message id=%s: cannot hold it for filters: %s", msgid, strerror(-r));
+		verdict = storage_full(r) ? RP_NO_SPACE : RP_STORAGE_FAIL;
 	} else {
 		verdict = chain_run_data_end(s);
 	}
-	if (s->state != ST_CLOSING && verdict == RP_NONE) {
+	/* the held message, as the filters left it, into the sinks */
+	if (s->state != ST_CLOSING && verdict == RP_NONE && held && !chain_discarded(s)
+	    && (r = held_emit(held, sinks_write, &(struct sink_set){ sinks, nsinks })) < 0) {
+		log_msg(LOG_ERR, "message id=%s: cannot read the held message: %s", msgid, strerror(-r));
+		verdict = RP_STORAGE_FAIL;
+	}
+	if (s->state != ST_CLOSING && verdict == RP_NONE && chain_discarded(s)) {
+		/* a filter took the message to drop it: the client is told it
+		 * was queued, nothing is stored */
+		log_message(s, msgid, d.size, "discarded by a filter");
+		if (s->proto == PROTO_LMTP)
+			lmtp_replies(s, status, msgid);
+		else
+			session_reply_text(s, RP_QUEUED, "OK: queued as %s", msgid);
+	} else if (s->state != ST_CLOSING && verdict == RP_NONE) {
 		/* SMTP is all or nothing: after a failure the later sinks
 		 * are not committed, and closing them drops their copies. */
 		for (size_t i = 0; i < nsinks && !(err && !env.per_target); i++) {
