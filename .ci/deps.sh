@@ -34,6 +34,10 @@ packages=(
 	# tests/scale: network namespaces, HAProxy in front, Dovecot's LMTP
 	# behind (private instances; the system services are kept off, below)
 	iproute2 haproxy dovecot-core dovecot-lmtpd
+	# tests/milter: real filters as private instances (rspamd, OpenDKIM
+	# and its key generator, OpenDMARC with the public suffix list) and
+	# unbound for their DNS zone, inside a network namespace (ip, ss)
+	rspamd opendkim opendkim-tools opendmarc publicsuffix unbound
 	# tests/fuzz: libFuzzer comes with clang's runtime (libclang-rt-14-dev);
 	# llvm gives llvm-symbolizer for readable sanitizer reports
 	clang libclang-rt-14-dev llvm
@@ -57,8 +61,11 @@ sudo=
 export DEBIAN_FRONTEND=noninteractive
 # No main.cf, so the package neither configures nor starts a system Postfix.
 echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+# OpenDMARC: no database for its reports.
+echo "opendmarc opendmarc/dbconfig-install boolean false" | $sudo debconf-set-selections
 $sudo apt-get update -qq
-# Dovecot and HAProxy run only as the private instances of tests/scale:
+# Dovecot and HAProxy run only as the private instances of tests/scale,
+# rspamd, OpenDKIM, OpenDMARC and unbound only as those of tests/milter:
 # their packages must not start the system services (which would listen on
 # 143/110 or run a stray haproxy).  A policy-rc.d that says no while they
 # install (invoke-rc.d and deb-systemd-invoke obey it), then disabled for
@@ -73,7 +80,8 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if [ -d /run/systemd/system ]; then
-	for u in dovecot.service dovecot.socket haproxy.service; do
+	for u in dovecot.service dovecot.socket haproxy.service rspamd.service opendkim.service \
+		opendmarc.service unbound.service unbound-resolvconf.service; do
 		$sudo systemctl disable --now "$u" >/dev/null 2>&1 || true
 	done
 fi
