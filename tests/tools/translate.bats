@@ -102,7 +102,7 @@ james3() {
 	refute_output --partial Greylist
 	f=$FIXTURES/james2-smtpserver.xml
 	use_stderr
-	assert_line "$f:23: warning: handler com.example.james.GreylistHandler has no equivalent here (known: ValidRcptHandler, MaxRcptHandler, DNSRBLHandler, ResolvableEhloHeloHandler, ReverseEqualsEhloHeloHandler, ValidSenderDomainHandler, MaxUnknownCmdHandler, SupressDuplicateRcptHandler, EnforceHeaderLimitationsMessageHook, TarpitHandler); dropped"
+	assert_line "$f:23: warning: handler com.example.james.GreylistHandler has no equivalent here (known: ValidRcptHandler, MaxRcptHandler, DNSRBLHandler, ResolvableEhloHeloHandler, ReverseEqualsEhloHeloHandler, ValidSenderDomainHandler, MaxUnknownCmdHandler, SupressDuplicateRcptHandler, EnforceHeaderLimitationsMessageHook, TarpitHandler, MilterHandler); dropped"
 	assert_line "$f:26: warning: <threadpool>: there are no threads here, one process per connection; limit concurrency with connectionLimit"
 	refute_output --partial HeloCmdHandler
 	refute_output --partial EhloCmdHandler
