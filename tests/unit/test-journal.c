@@ -4,6 +4,7 @@
 #include "journal.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -111,6 +112,8 @@ static void test_open(void)
 	ok(fd >= 0 && st[3].state == RS_DELIVERED, "reopened: recipient 3 delivered");
 	close(fd);
 	scratch_remove(dir);
+	free(path);
+	free(dir);
 }
 
 int main(void)
