@@ -104,20 +104,6 @@ int launch_check(const struct config *cfg, const struct listener *l, const struc
 	return 0;
 }
 
-/* Paths ProtectHome=yes would hide. */
-static bool under_home(const char *path)
-{
-	static const char *const homes[] = { "/home", "/root", "/run/user" };
-
-	for (size_t i = 0; i < sizeof(homes) / sizeof(homes[0]); i++) {
-		size_t n = strlen(homes[i]);
-
-		if (strncmp(path, homes[i], n) == 0 && (path[n] == '/' || path[n] == '\0'))
-			return true;
-	}
-	return false;
-}
-
 static bool tls_on(const struct listener *l)
 {
 	return l->tls.socket_tls || l->tls.start_tls;
@@ -164,9 +150,9 @@ static void write_ticket_dir(const struct listener *l, const struct launch_opts 
 	else
 		fprintf(out,
 			"# ticketKey = \"%s\": its directory must exist and be writable by\n"
-			"# user %s (every session shares the key).\n"
-			"ReadWritePaths=%.*s\n",
-			k, o->user, (int)(slash && slash > k ? slash - k : 1), slash && slash > k ? k : "/");
+			"# user %s (every session shares the key; no ReadWritePaths=, which\n"
+			"# would build a mount namespace per connection).\n",
+			k, o->user);
 }
 
 void units_write_socket(const struct config *cfg, const struct listener *l, const struct launch_opts *o, FILE *out)
@@ -308,44 +294,31 @@ void units_write_service(const struct config *cfg, const struct listener *l, con
 		"# A dedicated user: a broken session can reach only what mail delivery needs.\n"
 		"User=%s\n"
 		"Group=%s\n"
-		"# The whole file system read-only except where mail is written: the\n"
-		"# mail store (mailboxes = \"%s\") and the spool of relayed mail.\n"
-		"ProtectSystem=strict\n"
-		"ReadWritePaths=%s %s\n"
-		"# Nothing in a session needs more privileges, home directories,\n"
-		"# shared /tmp, devices, kernel knobs or cgroups.\n"
+		"# What confines the session: %s itself, once its configuration is\n"
+		"# loaded (no_new_privs, no capabilities, Landlock: writes only the mail\n"
+		"# store \"%s\" and the spool %s; a seccomp allow-list).  Only options that\n"
+		"# build no mount namespace are kept here: ProtectSystem=, ProtectHome=,\n"
+		"# PrivateTmp=, PrivateDevices=, ProtectKernel*= cost tens of ms of CPU\n"
+		"# per connection (bench/RESULTS.md), and SystemCallFilter= would kill\n"
+		"# the session's own Landlock calls.\n"
 		"NoNewPrivileges=yes\n"
-		"%s"
-		"PrivateTmp=yes\n"
-		"PrivateDevices=yes\n"
-		"ProtectKernelTunables=yes\n"
-		"ProtectKernelModules=yes\n"
-		"ProtectKernelLogs=yes\n"
-		"ProtectControlGroups=yes\n"
-		"ProtectHostname=yes\n"
-		"ProtectClock=yes\n"
-		"# Sockets: the client's (inherited), UNIX for the journal/syslog and\n"
-		"# LMTP, IPv4/IPv6 for an LMTP server and name lookups.\n"
+		"# No capabilities at all: ports are bound by systemd, not by us.\n"
+		"CapabilityBoundingSet=\n"
+		"# Cheap seccomp filters of systemd's own: the client's socket is\n"
+		"# inherited; UNIX for the journal and LMTP, IPv4/IPv6 for an LMTP server\n"
+		"# and name lookups; no namespaces, realtime, set-user-ID files,\n"
+		"# personality changes, foreign system calls or W+X memory.\n"
 		"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n"
 		"RestrictNamespaces=yes\n"
 		"RestrictRealtime=yes\n"
 		"RestrictSUIDSGID=yes\n"
 		"LockPersonality=yes\n"
-		"# Only the system calls of an ordinary service; no JIT, so no W+X memory.\n"
 		"SystemCallArchitectures=native\n"
-		"SystemCallFilter=@system-service\n"
-		"MemoryDenyWriteExecute=yes\n"
-		"# No capabilities at all: ports are bound by systemd, not by us.\n"
-		"CapabilityBoundingSet=\n",
+		"MemoryDenyWriteExecute=yes\n",
 		l->name, cfg->file, kind(l), l->name, l->name,
 		l->proto == PROTO_LMTP ? "LMTP" : "SMTP", l->name, basename_of(binary(l, o)),
 		binary(l, o), o->config, l->name, o->user, o->group,
-		cfg->mailboxes, root, cfg->spool,
-		under_home(root) || under_home(cfg->spool)
-		? "# The mail store is under a home directory: read-only there too, and\n"
-		  "# ReadWritePaths= above lifts it for the mail.\n"
-		  "ProtectHome=read-only\n"
-		: "ProtectHome=yes\n");
+		basename_of(binary(l, o)), root, cfg->spool);
 	if (tls_on(l) && l->tls.private_key)
 		fprintf(out,
 			"# The TLS key stays readable by root only: systemd hands this session a\n"

@@ -111,19 +111,12 @@ verify() {
 	assert_line 'User=mailer'
 	assert_line 'Group=mailgrp'
 	assert_line 'NoNewPrivileges=yes'
-	assert_line 'ProtectSystem=strict'
-	assert_line "ReadWritePaths=$T/mail $T/spool"
-	assert_line 'ProtectHome=yes'
-	assert_line 'PrivateTmp=yes'
-	assert_line 'PrivateDevices=yes'
-	assert_line 'ProtectKernelTunables=yes'
-	assert_line 'ProtectKernelModules=yes'
-	assert_line 'ProtectKernelLogs=yes'
-	assert_line 'ProtectControlGroups=yes'
 	assert_line 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6'
 	assert_line 'RestrictNamespaces=yes'
-	assert_line 'SystemCallFilter=@system-service'
 	assert_line 'MemoryDenyWriteExecute=yes'
+	# no option that builds a mount namespace per connection, and no
+	# SystemCallFilter= (it kills the session's own Landlock calls)
+	refute_line --regexp '^(ProtectSystem|ReadWritePaths|ProtectHome|PrivateTmp|PrivateDevices|ProtectKernel[A-Za-z]*|ProtectControlGroups|SystemCallFilter)='
 	assert_line 'CapabilityBoundingSet='
 	assert_line "LoadCredential=privkey.pem:$T/privkey.pem"
 	assert_line 'MemoryMax=64M'
@@ -142,17 +135,12 @@ verify() {
 	assert_line "$T/smtpd.conf: smtpserver \"a b\": the name cannot name systemd units (use letters, digits, '.', '_', '-')"
 }
 
-@test "a mail store under /home: ProtectHome=read-only; one without a fixed directory: refused" {
-	units
-	assert_success
-	run grep '^ProtectHome=' "$T/out/mx@.service"
-	assert_output 'ProtectHome=yes'
+@test "the comment names the mail store the session may write; one without a fixed directory: refused" {
 	sed -i 's|^mailboxes = .*|mailboxes = "/home/%u/Maildir"|' "$T/smtpd.conf"
 	units
 	assert_success
 	run cat "$T/out/mx@.service"
-	assert_line 'ProtectHome=read-only'
-	assert_line "ReadWritePaths=/home $T/spool"
+	assert_line --partial '# store "/home" and the spool'
 	sed -i 's|^mailboxes = .*|mailboxes = "/%d/%n"|' "$T/smtpd.conf"
 	units
 	assert_failure 78
@@ -198,9 +186,9 @@ verify() {
 	need_analyze
 	units
 	assert_success
-	sed -i 's/^ProtectHome=yes/ProtectHome=bogus/' "$T/out/mx@.service"
+	sed -i 's/^RestrictNamespaces=yes/RestrictNamespaces=bogus/' "$T/out/mx@.service"
 	run systemd-analyze verify --man=no "$T/out/mx@.service"
-	assert_output --partial 'Failed to parse protect home value, ignoring: bogus'
+	assert_output --partial 'bogus'
 }
 
 @test "static units: paths follow the prefix; they pass systemd-analyze verify" {
@@ -299,6 +287,6 @@ verify() {
 	assert_success
 	run cat "$T/out/mx@.service"
 	refute_line --regexp '^StateDirectory='
-	assert_line 'ReadWritePaths=/srv/tls'
-	assert_line '# user smtpd (every session shares the key).'
+	refute_line --regexp '^ReadWritePaths='
+	assert_line '# user smtpd (every session shares the key; no ReadWritePaths=, which'
 }
