@@ -9,15 +9,16 @@
 #include <string.h>
 #include <strings.h>
 
-/* Whether the file's @name matches @address: exactly, or as a bare local
- * part equal to the address's local part. */
-static bool name_matches(const char *name, size_t len, const char *address)
+/* Whether the file's @name matches @address: exactly, or (when @bare_ok:
+ * the address's domain is local) as a bare local part equal to the
+ * address's local part. */
+static bool name_matches(const char *name, size_t len, const char *address, bool bare_ok)
 {
 	const char *at = strrchr(address, '@');
 
 	if (strlen(address) == len && strncasecmp(name, address, len) == 0)
 		return true;
-	return at && !memchr(name, '@', len) && (size_t)(at - address) == len
+	return bare_ok && at && !memchr(name, '@', len) && (size_t)(at - address) == len
 		&& strncasecmp(name, address, len) == 0;
 }
 
@@ -33,7 +34,8 @@ static char *trim(char *s)
 	return s;
 }
 
-int userdb_find(const char *path, const char *address, char *pass_r, size_t passsize)
+int userdb_find(const char *path, const char *address, bool local_domain,
+		char *pass_r, size_t passsize)
 {
 	FILE *f;
 	char *line = NULL;
@@ -53,7 +55,7 @@ int userdb_find(const char *path, const char *address, char *pass_r, size_t pass
 		if (*p == '#' || *p == '\0')
 			continue;
 		colon = strchr(p, ':');
-		if (!colon || !name_matches(p, (size_t)(colon - p), address))
+		if (!colon || !name_matches(p, (size_t)(colon - p), address, local_domain))
 			continue;
 		if (pass_r && passsize) {
 			char *end = strchr(colon + 1, ':');
@@ -115,7 +117,7 @@ bool userdb_is_plain(const char *field)
 	return strncasecmp(field, "{PLAIN}", 7) == 0;
 }
 
-int userdb_verify(const char *path, const char *user, const char *password)
+int userdb_verify(const char *path, const char *user, bool local_domain, const char *password)
 {
 	static const char *const crypt_schemes[] = {
 		"{CRYPT}", "{SHA512-CRYPT}", "{SHA256-CRYPT}", "{BLF-CRYPT}",
@@ -123,7 +125,7 @@ int userdb_verify(const char *path, const char *user, const char *password)
 	char field[512];
 	const char *hash;
 	bool ok = false;
-	int r = userdb_find(path, user, field, sizeof(field));
+	int r = userdb_find(path, user, local_domain, field, sizeof(field));
 
 	if (r == 0) {
 		crypt_matches(password, dummy_hash);
@@ -253,7 +255,8 @@ const char *aliases_get(const struct aliases *al, const char *address)
 
 		if (strcasecmp(name, address) == 0)
 			return al->v[i].targets;
-		if (!bare && name_matches(name, strlen(name), address))
+		/* only ever asked for local addresses (policy.c) */
+		if (!bare && name_matches(name, strlen(name), address, true))
 			bare = al->v[i].targets;
 	}
 	return bare;

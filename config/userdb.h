@@ -1,7 +1,8 @@
 /* userdb.h — the users file (Dovecot passwd-file) and the aliases file.
  *
  *   users:    user@domain:{SCHEME}hash[:uid:gid:gecos:home:shell:extra]
- *             (a bare "user" matches that local part in every local domain)
+ *             (a bare "user" matches that local part in every local domain,
+ *             and in no other: callers say whether the domain is local)
  *   aliases:  alias@domain: target[, target...]
  *             (a bare "alias:" matches that local part in every local domain)
  * Lines starting with '#' and blank lines are ignored; names compare
@@ -15,20 +16,23 @@
 #include <stddef.h>
 
 /* Find @address ("local@domain", lower-case) in the users file @path.
+ * A bare "user" line matches only when @local_domain (the address's domain
+ * is one of ours): "carol" is carol@example.org, never carol@evil.example.
  * Returns 1 and, when @pass_r is not NULL, the password field (possibly
  * empty) in @pass_r; 0 when absent; -errno when the file cannot be read
  * (a missing file too: mail for its users must be deferred, not bounced).
  * A NULL @path has no users. */
-int userdb_find(const char *path, const char *address, char *pass_r, size_t passsize);
+int userdb_find(const char *path, const char *address, bool local_domain,
+		char *pass_r, size_t passsize);
 
 /* Check @password for @user ("local@domain", lower-case) against the
- * users file.  Password fields: a crypt(3) hash, bare or as {CRYPT},
+ * users file (@local_domain as for userdb_find).  Password fields: a crypt(3) hash, bare or as {CRYPT},
  * {SHA512-CRYPT}, {SHA256-CRYPT}, {BLF-CRYPT} (yescrypt $y$, $6$, $5$,
  * $2b$/$2y$), or {PLAIN}text.  Empty or '!'-prefixed fields never match.
  * Returns 0 on success, -EACCES for a wrong password or unknown user
  * (indistinguishable in time: a dummy hash is computed), -errno when the
  * file cannot be read. */
-int userdb_verify(const char *path, const char *user, const char *password);
+int userdb_verify(const char *path, const char *user, bool local_domain, const char *password);
 
 /* Whether a password field is stored in clear ({PLAIN}). */
 bool userdb_is_plain(const char *field);

@@ -87,7 +87,8 @@ static bool resolve(struct expansion *x, const struct mailbox *mb);
 /* The mailbox @name ("user@domain") if the users file has it. */
 static bool add_user(struct expansion *x, const char *name)
 {
-	int rc = userdb_find(x->cfg->users, name, NULL, 0);
+	const char *at = strrchr(name, '@');
+	int rc = userdb_find(x->cfg->users, name, at && config_is_local_domain(x->cfg, at + 1), NULL, 0);
 
 	if (rc > 0) {
 		if (!target_set_add(x->out, name, true))

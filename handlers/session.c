@@ -953,12 +953,15 @@ static enum reply_id auth_step(struct session *s, const char *challenge, char *o
 static enum reply_id auth_result(struct session *s, const char *mech, const char *user, const char *pass)
 {
 	char name[ADDR_TEXT_MAX], esc[ADDR_TEXT_MAX * 2];
+	const char *at;
 	int r;
 
 	snprintf(name, sizeof(name), "%s", user);
 	for (char *p = name; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	r = userdb_verify(s->cfg->users, name, pass);
+	/* a bare "user" line is that user in our domains only (userdb.h) */
+	at = strrchr(name, '@');
+	r = userdb_verify(s->cfg->users, name, at && config_is_local_domain(s->cfg, at + 1), pass);
 	log_escape(name, strlen(name), esc, sizeof(esc));
 	if (r == 0) {
 		snprintf(s->auth_user, sizeof(s->auth_user), "%s", name);

@@ -189,30 +189,33 @@ static void userdb(const char *users, const char *aliases_path, const char *dir)
 	size_t outlen = 0;
 	FILE *f;
 
-	is_int(userdb_find(users, "alice@example.org", pass, sizeof(pass)), 1, "userdb: alice found");
+	is_int(userdb_find(users, "alice@example.org", true, pass, sizeof(pass)), 1, "userdb: alice found");
 	is_str(pass, "{PLAIN}secret", "userdb: password field up to the next colon");
-	is_int(userdb_find(users, "bob@example.org", pass, sizeof(pass)), 1, "userdb: bob found");
+	is_int(userdb_find(users, "bob@example.org", true, pass, sizeof(pass)), 1, "userdb: bob found");
 	is_str(pass, "{PLAIN}x", "userdb: password field to the end of line");
-	is_int(userdb_find(users, "frank@example.org", pass, sizeof(pass)), 1, "userdb: CRLF line");
+	is_int(userdb_find(users, "frank@example.org", true, pass, sizeof(pass)), 1, "userdb: CRLF line");
 	is_str(pass, "{PLAIN}f", "userdb: CR not part of the password");
-	is_int(userdb_find(users, "dave@example.org", NULL, 0), 1, "userdb: names compare case-insensitively");
-	is_int(userdb_find(users, "carol@example.net", NULL, 0), 1, "userdb: bare name in any domain");
-	is_int(userdb_find(users, "alice@example.net", NULL, 0), 0, "userdb: user@domain only in its domain");
-	is_int(userdb_find(users, "carolyn@example.org", NULL, 0), 0, "userdb: bare name is not a prefix");
-	is_int(userdb_find(users, "ghost@example.org", NULL, 0), 0, "userdb: comment lines ignored");
-	is_int(userdb_find(users, "alice@example.org", tiny, sizeof(tiny)), 1, "userdb: short buffer");
+	is_int(userdb_find(users, "dave@example.org", true, NULL, 0), 1, "userdb: names compare case-insensitively");
+	is_int(userdb_find(users, "carol@example.net", true, NULL, 0), 1, "userdb: bare name in any local domain");
+	is_int(userdb_find(users, "carol@evil.example", false, NULL, 0), 0, "userdb: bare name never in a foreign domain");
+	is_int(userdb_find(users, "carol", false, NULL, 0), 1, "userdb: bare name as itself");
+	is_int(userdb_find(users, "alice@example.org", false, NULL, 0), 1, "userdb: user@domain needs no local flag");
+	is_int(userdb_find(users, "alice@example.net", true, NULL, 0), 0, "userdb: user@domain only in its domain");
+	is_int(userdb_find(users, "carolyn@example.org", true, NULL, 0), 0, "userdb: bare name is not a prefix");
+	is_int(userdb_find(users, "ghost@example.org", true, NULL, 0), 0, "userdb: comment lines ignored");
+	is_int(userdb_find(users, "alice@example.org", true, tiny, sizeof(tiny)), 1, "userdb: short buffer");
 	is_str(tiny, "{PL", "userdb: password truncated and terminated");
-	is_int(userdb_find(NULL, "alice@example.org", NULL, 0), 0, "userdb: no users file, no users");
+	is_int(userdb_find(NULL, "alice@example.org", true, NULL, 0), 0, "userdb: no users file, no users");
 	{
 		char *missing;
 
 		if (asprintf(&missing, "%s/no-such-users", dir) < 0)
 			abort();
-		is_int(userdb_find(missing, "alice@example.org", NULL, 0), -ENOENT, "userdb: missing file: -ENOENT");
+		is_int(userdb_find(missing, "alice@example.org", true, NULL, 0), -ENOENT, "userdb: missing file: -ENOENT");
 		free(missing);
 	}
 	{
-		int r = userdb_find(dir, "alice@example.org", NULL, 0);
+		int r = userdb_find(dir, "alice@example.org", true, NULL, 0);
 
 		ok(r < 0 && r != -ENOENT, "userdb: a directory as users file: error %d, not -ENOENT", r);
 	}
