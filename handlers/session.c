@@ -44,6 +44,14 @@ const char *state_name(enum state st)
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
 
+/* Client text for a log line, through log.c's escaper (CR, LF, NUL, ESC
+ * and every other control become \xHH): returns @buf. */
+static const char *esc_text(const char *in, char *buf, size_t size)
+{
+	log_escape(in, strlen(in), buf, size);
+	return buf;
+}
+
 /* ---- replies -------------------------------------------------------------- */
 
 static void send_reply(struct session *s, int code, const char *enh, const char *text, bool last)
@@ -399,11 +407,11 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 	if (t->from.utf8 && !utf8)
 		return RP_UTF8_REQUIRED;
 	if (s->auth_user[0] && s->lst->verify_identity && !t->from.null && !sender_owned(s, &t->from)) {
-		char text[ADDR_TEXT_MAX], esc[ADDR_TEXT_MAX * 2];
+		char text[ADDR_TEXT_MAX], e_from[ADDR_TEXT_MAX * 2], e_user[ADDR_TEXT_MAX * 2];
 
 		mailbox_format(&t->from, text, sizeof(text));
-		log_escape(text, strlen(text), esc, sizeof(esc));
-		log_msg(LOG_WARNING, "user %s may not send as <%s>", s->auth_user, esc);
+		log_msg(LOG_WARNING, "user %s may not send as <%s>",
+			esc_text(s->auth_user, e_user, sizeof(e_user)), esc_text(text, e_from, sizeof(e_from)));
 		return RP_SENDER_NOT_OWNED;
 	}
 	if ((r = chain_run_mail(s, &t->from)) != RP_NONE)
@@ -458,8 +466,10 @@ enum reply_id session_valid_rcpt(struct session *s, const struct mailbox *to)
 		case RESOLVE_TOO_MANY:
 			return RP_TOO_MANY_RCPTS;
 		case RESOLVE_LOOP:
+			char e_text[ADDR_TEXT_MAX * 2];
+
 			mailbox_format(to, text, sizeof(text));
-			log_msg(LOG_WARNING, "aliases loop for %s", text);
+			log_msg(LOG_WARNING, "aliases loop for %s", esc_text(text, e_text, sizeof(e_text)));
 			return RP_UNKNOWN_USER;
 		case RESOLVE_UNKNOWN:
 			return RP_UNKNOWN_USER;
@@ -579,7 +589,7 @@ static bool storage_full(int err)
 /* One log line per message: id, sender, recipients, size, result. */
 static void log_message(struct session *s, const char *msgid, unsigned long long size, const char *result)
 {
-	char to[1024] = "", esc_from[ADDR_TEXT_MAX * 2], esc_to[2048];
+	char to[1024] = "", esc_from[ADDR_TEXT_MAX * 2], esc_to[2048], esc_user[ADDR_TEXT_MAX * 2];
 	size_t n = 0;
 
 	for (size_t i = 0; i < s->txn.nrcpt && n < sizeof(to) - 1; i++)
@@ -587,7 +597,8 @@ static void log_message(struct session *s, const char *msgid, unsigned long long
 	log_escape(s->txn.from_text, strlen(s->txn.from_text), esc_from, sizeof(esc_from));
 	log_escape(to, strlen(to), esc_to, sizeof(esc_to));
 	log_msg(LOG_INFO, "message id=%s from=<%s> to=%s size=%llu%s%s result=%s",
-		msgid, esc_from, esc_to, size, s->auth_user[0] ? " user=" : "", s->auth_user, result);
+		msgid, esc_from, esc_to, size, s->auth_user[0] ? " user=" : "",
+		esc_text(s->auth_user, esc_user, sizeof(esc_user)), result);
 }
 
 /* End of DATA for LMTP: one reply per accepted recipient, in RCPT order
@@ -606,8 +617,12 @@ static void lmtp_replies(struct session *s, const int *status, const char *msgid
 			session_reply_text(s, RP_MAILBOX_FULL, "<%s> %s", rc->addr, strerror(-err));
 		else
 			session_reply_text(s, RP_STORAGE_FAIL, "<%s> temporary failure", rc->addr);
-		if (err)
-			log_msg(LOG_ERR, "message id=%s to=<%s>: %s", msgid, rc->addr, strerror(-err));
+		if (err) {
+			char e_addr[ADDR_TEXT_MAX * 2];
+
+			log_msg(LOG_ERR, "message id=%s to=<%s>: %s", msgid,
+				esc_text(rc->addr, e_addr, sizeof(e_addr)), strerror(-err));
+		}
 	}
 }
 
