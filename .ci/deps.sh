@@ -38,6 +38,8 @@ packages=(
 	# and its key generator, OpenDMARC with the public suffix list) and
 	# unbound for their DNS zone, inside a network namespace (ip, ss)
 	rspamd opendkim opendkim-tools opendmarc publicsuffix unbound
+	# .ci/run: tests/lint/shellcheck.sh
+	shellcheck
 	# tests/fuzz: libFuzzer comes with clang's runtime (libclang-rt-14-dev);
 	# llvm gives llvm-symbolizer for readable sanitizer reports
 	clang libclang-rt-14-dev llvm

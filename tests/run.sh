@@ -11,6 +11,7 @@ dir=build
 opts=(-Dwerror=true)
 if [ "${SANITIZE:-0}" = 1 ]; then
 	dir=build-asan
+	# shellcheck disable=SC2054 # the comma is meson's list separator
 	opts+=(-Db_sanitize=address,undefined -Db_lundef=false)
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

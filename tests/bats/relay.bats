@@ -175,6 +175,7 @@ assert_nothing_spooled() {
 	assert_line --index 13 --regexp "^250 2\.0\.0 OK: queued as "
 	run spool_files
 	assert_equal "${#lines[@]}" 2
+	# shellcheck disable=SC2046 # one argument per file
 	run cat $(spool_files)
 	assert_line $'MAIL FROM:<a@client.test>\r'
 	assert_line $'RCPT TO:<w@remote.test>\r'

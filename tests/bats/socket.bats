@@ -83,6 +83,7 @@ teardown() { teardown_smtpd; }
 	assert_output 20
 	assert_equal "$(maildir_count alice@example.org)" 20
 	for i in 1 7 20; do
+		# shellcheck disable=SC2046 # one argument per file
 		grep -l "^Subject: n$i"$'\r' $(maildir_files alice@example.org) | xargs grep -q "^Return-Path: <s$i@client.test>"
 	done
 }

@@ -112,7 +112,9 @@ smuggle() {
 		refute_output --regexp $'\n250 2.1.0.*\n250 2.1.0'	# the smuggled MAIL never runs
 		[ -z "$(delivered)" ] || { echo "variant $v delivered:"; delivered; return 1; }
 	done
-	! grep -rq smuggled "$MAILROOT" "$SPOOL"
+	# grep: 1 is "no match"; 2 (an error) must not pass for it
+	run grep -rq smuggled "$MAILROOT" "$SPOOL"
+	assert_failure 1
 	grep -q 'bare CR or LF in DATA from \[192.0.2.1\], rejected' "$LOG"
 }
 

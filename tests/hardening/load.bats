@@ -43,5 +43,6 @@ subjects() {
 	[ "$(grep -c 'result=queued' "$LOG")" -eq $((clients * messages)) ]
 	# no error: every session ends "errors=0", nothing else complains
 	[ "$(grep -c 'disconnect from \[127.0.0.1\] commands=[0-9]* errors=0$' "$LOG")" -eq "$clients" ]
-	! grep -v 'errors=0$' "$LOG" | grep -Ei 'error|fail|cannot|timeout|lost|denied|rejected'
+	run bash -c 'grep -v "errors=0$" "$1" | grep -Ei "error|fail|cannot|timeout|lost|denied|rejected"' _ "$LOG"
+	assert_failure 1
 }

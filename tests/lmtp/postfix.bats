@@ -77,7 +77,7 @@ teardown_file() {
 		[ -s "$PF/queue/pid/master.pid" ] && kill -0 "$(tr -d ' ' < "$PF/queue/pid/master.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
-	ACTIVATED_PIDS=($(cat "$PF/ssa.pids" 2>/dev/null))
+	read -r -a ACTIVATED_PIDS 2>/dev/null <"$PF/ssa.pids" || ACTIVATED_PIDS=()
 	stop_activated
 	rm -rf "$PF"
 }

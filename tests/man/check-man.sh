@@ -17,7 +17,7 @@
 #     pass smtpd --check.
 set -euo pipefail
 
-smtpd= src=
+smtpd='' src=''
 pages=()
 while [ $# -gt 0 ]; do
 	case "$1" in
