@@ -5,7 +5,10 @@
  *   - mailbox_format() of a parsed mailbox parses back to the same mailbox
  *     (the spool replays it as RCPT TO:<...>);
  *   - a maildir path expanded from it never leaves the template's root
- *     (maildir_expand's promise: no "..", no leading ".", no "/"). */
+ *     (maildir_expand's promise: no "..", no leading ".", no "/");
+ *   - an address literal domain_valid() accepts (a HELO argument, copied
+ *     into Received:) holds no "(", ")", ";", quote, backslash, white
+ *     space or line end. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,8 +86,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	if (address_parse_mailbox(s, &mb) == ADDR_OK)
 		check_mailbox(&mb);
+	/* A valid HELO argument is copied into our Received: field: it may
+	 * hold nothing that opens a comment, ends a clause or a line. */
 	for (unsigned flags = 0; flags < 8; flags++)
-		(void)domain_valid((const char *)data, size, flags);
+		if (domain_valid((const char *)data, size, flags) && memchr(data, '[', size))
+			for (size_t i = 0; i < size; i++)
+				if (memchr("();\"\\ \t\r\n", data[i], 9))
+					abort();
 	free(s);
 	return 0;
 }

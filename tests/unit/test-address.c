@@ -115,7 +115,9 @@ static const struct path_case paths[] = {
 	{ "<a@[IPv6:::1]>", F, true, ADDR_OK, "a", "[ipv6:::1]", LIT, "" },
 	{ "<a@[IPv6:2001:db8::1]>", F, true, ADDR_OK, "a", "[ipv6:2001:db8::1]", LIT, "" },
 	{ "<a@[IPv6:::ffff:1.2.3.4]>", F, true, ADDR_OK, "a", "[ipv6:::ffff:1.2.3.4]", LIT, "" },
-	{ "<a@[x-tag:content]>", F, true, ADDR_OK, "a", "[x-tag:content]", LIT, "" },
+	/* General-address-literal: only IANA-registered tags, i.e. IPv6 */
+	{ "<a@[x-tag:content]>", F, true, ADDR_SYNTAX, NULL, NULL, 0, NULL },
+	{ "<a@[x:a);by(evil.example;]>", F, true, ADDR_SYNTAX, NULL, NULL, 0, NULL },
 	{ "<a@[1.2.3]>", F, true, ADDR_SYNTAX, NULL, NULL, 0, NULL },
 	{ "<a@[1.2.3.256]>", F, true, ADDR_SYNTAX, NULL, NULL, 0, NULL },
 	{ "<a@[1.2.3.4.5]>", F, true, ADDR_SYNTAX, NULL, NULL, 0, NULL },
@@ -391,7 +393,9 @@ static void domains(void)
 		{ "[1.2.3.4]", LT, true },
 		{ "[IPv6:2001:db8::1]", LT, true },
 		{ "[ipv6:::1]", LT, true },
-		{ "[x-tag:content]", LT, true },
+		{ "[x-tag:content]", LT, false },	/* tag not registered */
+		{ "[x:a);by(evil.example;]", LT, false },
+		{ "[IPv6:::1);by(x]", LT, false },
 		{ "[1.2.3]", LT, false },
 		{ "[01.2.3.4]", LT, false },
 		{ "[1.2.3.4", LT, false },
