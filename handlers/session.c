@@ -376,11 +376,11 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 			if (dr == DSN_PARAM_BAD)
 				return RP_PARAM_BAD;	/* RFC 3461 §4: 501 5.5.4 */
 		} else if (strcmp(key, "SIZE") == 0) {
-			/* RFC 1870 §6 */
+			/* RFC 1870 §6: size-value ::= 1*20DIGIT */
 			char *end;
 			unsigned long long size;
 
-			if (!has_value || !isdigit((unsigned char)value[0]))
+			if (!has_value || !isdigit((unsigned char)value[0]) || strlen(value) > 20)
 				return RP_PARAM_BAD;
 			errno = 0;
 			size = strtoull(value, &end, 10);
