@@ -22,10 +22,40 @@ void data_init(struct data_decoder *d, uint64_t max_size)
 	d->in_headers = true;
 }
 
+bool data_needs_separator(const struct data_decoder *d)
+{
+	return d->first == FIRST_BODY;
+}
+
+/* RFC 5322 §2.2 / §4.5.3 (obsolete: white space before the colon):
+ *   field = field-name *WSP ":" ...    field-name = 1*ftext
+ *   ftext = %d33-57 / %d59-126         ; printable, not ":"
+ * Decide on one output octet of the first line whether it is a header
+ * field.  An empty first line (CR first) needs no separator: it is one. */
+static void classify_first(struct data_decoder *d, unsigned char c)
+{
+	bool name = d->linepos > 0 && !d->first_wsp;
+
+	if (c == ':' && (name || d->first_wsp))
+		d->first = FIRST_HEADER;
+	else if (c == '\r' && d->linepos == 0)
+		d->first = FIRST_HEADER;
+	else if ((c == ' ' || c == '\t') && (name || d->first_wsp))
+		d->first_wsp = true;
+	else if (c >= 33 && c <= 126 && c != ':' && !d->first_wsp)
+		;	/* more of the name */
+	else
+		d->first = FIRST_BODY;	/* SP/HT first, a colon first, CR, ... */
+	if (d->first == FIRST_UNKNOWN && d->linepos + 1 >= DATA_FIRST_LINE_MAX)
+		d->first = FIRST_BODY;
+}
+
 /* Header bookkeeping for one output byte: counts Received: fields
  * (RFC 5322 §3.6.7) until the empty line that ends the header section. */
 static void track_header(struct data_decoder *d, char c)
 {
+	if (d->first == FIRST_UNKNOWN)
+		classify_first(d, (unsigned char)c);
 	if (c == '\n') {
 		if (d->linepos == 1)	/* the line was just CR LF */
 			d->in_headers = false;
@@ -66,6 +96,8 @@ enum data_result data_feed(struct data_decoder *d, const char *in, size_t n,
 					take = 0;
 				else if (d->max_size && d->size + run > d->max_size)
 					take = d->max_size - d->size;
+				if (!d->nul && memchr(in + i, '\0', (size_t)run))
+					d->nul = true;
 				memcpy(out + o, in + i, (size_t)take);
 				o += (size_t)take;
 				d->size += run;
@@ -122,6 +154,8 @@ enum data_result data_feed(struct data_decoder *d, const char *in, size_t n,
 		}
 		if (!emit)
 			continue;
+		if (c == '\0')
+			d->nul = true;
 		if (d->in_headers)
 			track_header(d, c);
 		d->size++;

@@ -30,8 +30,17 @@ struct data_decoder {
 	bool in_headers;	/* still in the header section */
 	unsigned received;	/* Received: headers seen */
 	bool loop;		/* latched: received > DATA_MAX_RECEIVED */
+	bool nul;		/* latched: a NUL octet (RFC 5322 §2.3 and RFC
+				 * 6152 §3 exclude it; BINARYMIME is not offered):
+				 * the message is refused, 554 5.6.0 */
 	unsigned linepos;	/* position in the current line (headers) */
 	char head[9];		/* first octets of the current header line */
+	/* The first line: a header field, or not (then the message has no
+	 * header section and the store must put the empty line between our
+	 * trace fields and it, as Postfix's cleanup does; a first line that
+	 * starts with SP/HT would otherwise continue our Received:). */
+	enum first_line { FIRST_UNKNOWN, FIRST_HEADER, FIRST_BODY } first;
+	bool first_wsp;		/* field name seen, then white space */
 };
 
 enum data_result {
@@ -41,6 +50,13 @@ enum data_result {
 };
 
 void data_init(struct data_decoder *d, uint64_t max_size);
+/* Whether the store must write an empty line before the message's first
+ * octet: known (d->first != FIRST_UNKNOWN) within the first line, at most
+ * DATA_FIRST_LINE_MAX octets into it; an empty first line needs none. */
+bool data_needs_separator(const struct data_decoder *d);
+/* RFC 5322 §2.1.1: a line is at most 998 characters; a "field name" longer
+ * than that is not one. */
+#define DATA_FIRST_LINE_MAX 998
 /* Decode @in.  Message bytes go to @out (room for @n bytes is enough: the
  * output never exceeds the input); *@out_len_r is how many.  *@used_r is
  * how much input was consumed (less than @n only at DATA_DONE or

@@ -49,6 +49,7 @@ const struct reply reply_table[RP__COUNT] = {
 	RP(RP_DATA_GO, 354, NULL, "End data with <CR><LF>.<CR><LF>"),
 	RP(RP_BARE_EOL, 521, "5.5.2", "Bare CR or LF in message data, closing connection"),
 	RP(RP_LOOP, 554, "5.4.6", "Too many Received headers: mail loop detected"),
+	RP(RP_NUL_IN_DATA, 554, "5.6.0", "NUL character in message text not accepted"),
 	RP(RP_QUEUED, 250, "2.0.0", "OK: queued"),
 	RP(RP_STORAGE_FAIL, 451, "4.3.0", "Temporary local problem, try again later"),
 	RP(RP_NO_SPACE, 452, "4.3.1", "Insufficient system storage"),

@@ -659,6 +659,21 @@ static int sinks_write(void *ctx, const char *buf, size_t n)
 	return 0;
 }
 
+/* The message's bytes, after the first-line check: into the held message
+ * when filters hold it (heldmsg.h), else into every sink. */
+static void store(struct held_msg *hm, struct sink *sinks, size_t nsinks, const char *buf, size_t len)
+{
+	if (!len)
+		return;
+	if (hm) {
+		held_write(hm, buf, len);
+		return;
+	}
+	for (size_t i = 0; i < nsinks; i++)
+		if (!sinks[i].error)
+			sinks[i].ops->write(&sinks[i], buf, len);
+}
+
 static enum reply_id cmd_data(struct session *s, char *arg)
 {
 	/* Committed in this order: the LMTP handoff, which cannot be
@@ -669,7 +684,9 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 	struct conn *c = s->conn;
 	struct data_decoder d;
 	struct envelope env;
-	char msgid[32], received[1024], out[CONN_BUF];
+	char msgid[32], received[1024], out[CONN_BUF], hold[DATA_FIRST_LINE_MAX + 2];
+	size_t first_len = 0;
+	bool separated = false;
 	int *status = NULL;
 	const char **tparams = NULL;
 	int err = 0, r;
@@ -744,16 +761,26 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 		if (memchr(c->in + c->in_pos, '\n', used))
 			conn_set_deadline(c);
 		c->in_pos += used;
+		/* content filters see the message as the client sent it */
 		if (olen && chain_wants_content(s))
 			chain_run_content(s, out, olen);
-		if (held) {
-			if (olen)
-				held_write(held, out, olen);
+		if (d.first == FIRST_UNKNOWN && dr == DATA_MORE && first_len + olen <= sizeof(hold)) {
+			/* the start of the first line, until it is known to be a
+			 * header field or not: under DATA_FIRST_LINE_MAX octets */
+			memcpy(hold + first_len, out, olen);
+			first_len += olen;
 			continue;
 		}
-		for (size_t i = 0; i < nsinks && olen; i++)
-			if (!sinks[i].error)
-				sinks[i].ops->write(&sinks[i], out, olen);
+		/* RFC 5321 §4.4: our trace fields are ours.  A first line that is
+		 * no header field (one starting with SP/HT would continue our
+		 * Received:) gets the empty line that ends the header section,
+		 * as Postfix's cleanup does. */
+		if (!separated && data_needs_separator(&d))
+			store(held, sinks, nsinks, "\r\n", 2);
+		separated = true;
+		store(held, sinks, nsinks, hold, first_len);
+		first_len = 0;
+		store(held, sinks, nsinks, out, olen);
 	}
 	verdict = RP_NONE;
 	if (s->state == ST_CLOSING) {
@@ -768,6 +795,12 @@ static enum reply_id cmd_data(struct session *s, char *arg)
 		verdict = RP_SIZE_EXCEEDED;
 	} else if (d.loop) {
 		verdict = RP_LOOP;
+	} else if (d.nul) {
+		/* RFC 5322 §2.3, RFC 6152 §3: no NUL in message text (only
+		 * BINARYMIME, not offered, carries it); readers disagree on
+		 * what it means, so it is refused, never stored */
+		log_msg(LOG_NOTICE, "message id=%s: NUL octet in DATA from [%s], rejected", msgid, s->peer_text);
+		verdict = RP_NUL_IN_DATA;
 	} else if (held && (r = held_end(held)) < 0) {
 		log_msg(LOG_ERR, "message id=%s: cannot hold it for filters: %s", msgid, strerror(-r));
 		verdict = storage_full(r) ? RP_NO_SPACE : RP_STORAGE_FAIL;

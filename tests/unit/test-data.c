@@ -423,6 +423,99 @@ static void differential(void)
 	is_int(bad_chunks, 0, "%u random inputs agree with the reference (random chunks)", runs);
 }
 
+/* The first line decides whether the store puts an empty line before the
+ * message (RFC 5322 §2.2: a header field is field-name ":"; a first line
+ * that is not one means there is no header section, and one starting with
+ * SP/HT would continue our own Received:).  Fed whole and byte by byte. */
+static void first_line(void)
+{
+	static const struct {
+		const char *in;
+		enum first_line want;
+	} rows[] = {
+		{ "Subject: x\r\n\r\nb\r\n.\r\n", FIRST_HEADER },
+		{ "X:y\r\n.\r\n", FIRST_HEADER },
+		{ "Subject : obsolete\r\n.\r\n", FIRST_HEADER },	/* RFC 5322 §4.5.3 */
+		{ "\r\nbody\r\n.\r\n", FIRST_HEADER },		/* empty line: already separated */
+		{ " X: y\r\n.\r\n", FIRST_BODY },
+		{ "\tX: y\r\n.\r\n", FIRST_BODY },
+		{ "hello world\r\n.\r\n", FIRST_BODY },
+		{ "From someone Sat Jan  1 00:00:00 2000\r\n.\r\n", FIRST_BODY },
+		{ ":x\r\n.\r\n", FIRST_BODY },
+		{ "X y: z\r\n.\r\n", FIRST_BODY },
+		{ "..dotted\r\n.\r\n", FIRST_BODY },
+		{ "Subj\xc3\xa9: x\r\n.\r\n", FIRST_BODY },
+		{ "Subject\r\n.\r\n", FIRST_BODY },
+		{ ".\r\n", FIRST_UNKNOWN },			/* empty message */
+	};
+	char out[256], name[1100];
+
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		size_t n = strlen(rows[i].in), olen, used;
+		struct data_decoder whole, bytes;
+
+		data_init(&whole, 0);
+		data_feed(&whole, rows[i].in, n, out, &olen, &used);
+		data_init(&bytes, 0);
+		for (size_t k = 0; k < n; k++)
+			data_feed(&bytes, rows[i].in + k, 1, out, &olen, &used);
+		snprintf(name, sizeof(name), "first line %zu: %s", i,
+			 rows[i].want == FIRST_BODY ? "not a header field" : "header field or none");
+		ok(whole.first == rows[i].want && bytes.first == rows[i].want
+		   && data_needs_separator(&whole) == (rows[i].want == FIRST_BODY), "%s", name);
+	}
+	/* a "field name" as long as a line may be is body text */
+	{
+		char *big = malloc(2 * DATA_FIRST_LINE_MAX + 16);
+		struct data_decoder d;
+		size_t olen, used;
+		char *o = malloc(2 * DATA_FIRST_LINE_MAX + 16);
+
+		if (!big || !o)
+			abort();
+		memset(big, 'a', 2 * DATA_FIRST_LINE_MAX);
+		data_init(&d, 0);
+		data_feed(&d, big, DATA_FIRST_LINE_MAX - 1, o, &olen, &used);
+		ok(d.first == FIRST_UNKNOWN, "first line: %d octets of field name, not decided", DATA_FIRST_LINE_MAX - 1);
+		data_feed(&d, big, 1, o, &olen, &used);
+		ok(d.first == FIRST_BODY, "first line: decided (body) at %d octets", DATA_FIRST_LINE_MAX);
+		free(big);
+		free(o);
+	}
+}
+
+/* RFC 5322 §2.3: NUL is latched wherever it is (header, body fast path,
+ * a dot-stuffed line), whole and byte by byte; nothing else latches it. */
+static void nul_latch(void)
+{
+	static const struct {
+		const char *in;
+		size_t n;
+		bool nul;
+	} rows[] = {
+		{ S("a\0b\r\n.\r\n"), true },
+		{ S("Subject: x\r\n\r\nbody \0 text\r\n.\r\n"), true },
+		{ S("Subject: x\r\n\r\n.\0\r\n.\r\n"), true },
+		{ S("\0\r\n.\r\n"), true },
+		{ S("Subject: x\r\n\r\n\x01\x7f\xff\r\n.\r\n"), false },
+	};
+	char out[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		struct data_decoder whole, bytes;
+		size_t olen, used;
+		enum data_result r = DATA_MORE;
+
+		data_init(&whole, 0);
+		data_feed(&whole, rows[i].in, rows[i].n, out, &olen, &used);
+		data_init(&bytes, 0);
+		for (size_t k = 0; k < rows[i].n && r == DATA_MORE; k++)
+			r = data_feed(&bytes, rows[i].in + k, 1, out, &olen, &used);
+		ok(whole.nul == rows[i].nul && bytes.nul == rows[i].nul, "NUL latch row %zu: %s", i,
+		   rows[i].nul ? "latched" : "not latched");
+	}
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
@@ -430,5 +523,7 @@ int main(void)
 	received_limits();
 	big_message();
 	differential();
+	first_line();
+	nul_latch();
 	return done();
 }
