@@ -40,6 +40,9 @@ packages=(
 	rspamd opendkim opendkim-tools opendmarc publicsuffix unbound
 	# .ci/run: tests/lint/shellcheck.sh
 	shellcheck
+	# tests/security: a private Dovecot reads what smtpd stored (doveadm);
+	# testssl.sh checks the TLS defaults
+	dovecot-core testssl.sh
 	# tests/fuzz: libFuzzer comes with clang's runtime (libclang-rt-14-dev);
 	# llvm gives llvm-symbolizer for readable sanitizer reports
 	clang libclang-rt-14-dev llvm
