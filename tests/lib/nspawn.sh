@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2046 # $(find ...) lists one cgroup.procs file per word
 # nspawn.sh: boot a root file system with systemd-nspawn (its systemd as the
 # container's PID 1), run commands in it, and tear everything down.  Sourced:
 #

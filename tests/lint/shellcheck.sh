@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck over every shell script and bats file in the repository (a CI
+# Runs shellcheck over every shell script and bats file in the repository (a CI
 # stage, .ci/run).  Errors and warnings fail; so does a bare `! cmd` in a
 # bats test (SC2314/SC2315, "notes" to shellcheck): under bats it can never
 # fail the test it sits in.  Settings: .shellcheckrc.
