@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,20 +173,23 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* The longest the next wait may take: the idle limit, and during the
- * handshake what is left of it.  GnuTLS's own handshake timeout does not
- * count the time spent waiting for data, so a client trickling a byte at
- * a time would hold it open for ever. */
+/* The longest the next wait may take: the idle limit, during the
+ * handshake what is left of it, and what is left of the connection's
+ * deadline (conn_set_deadline: the current line and its replies).
+ * GnuTLS's own handshake timeout does not count the time spent waiting
+ * for data, so a client trickling a byte at a time would hold it open for
+ * ever; a client that stops reading would hold a write for ever. */
 static int wait_limit(const struct tls_conn *t)
 {
-	long long left;
+	long long limit = t->conn->timeout_ms, now = 0;
 
-	if (!t->deadline)
-		return t->conn->timeout_ms;
-	left = t->deadline - now_ms();
-	if (left <= 0)
-		return 0;
-	return left < t->conn->timeout_ms ? (int)left : t->conn->timeout_ms;
+	if (t->deadline || t->conn->deadline_ms)
+		now = now_ms();
+	if (t->deadline && t->deadline - now < limit)
+		limit = t->deadline - now;
+	if (t->conn->deadline_ms && t->conn->deadline_ms - now < limit)
+		limit = t->conn->deadline_ms - now;
+	return limit > 0 ? (int)limit : 0;
 }
 
 /* 0 when @fd is ready, -ETIMEDOUT, or -errno. */
@@ -194,14 +198,38 @@ static int wait_fd(const struct tls_conn *t, int fd, short events)
 	struct pollfd p = { .fd = fd, .events = events };
 	int r, limit = wait_limit(t);
 
-	if (limit == 0)
-		return -ETIMEDOUT;
+	/* past the deadline: still take what is ready, wait no more */
 	do
 		r = poll(&p, 1, limit);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return -errno;
 	return r == 0 ? -ETIMEDOUT : 0;
+}
+
+/* Never block in write(2), as conn.c's raw_send: the launcher's socket is
+ * blocking, and a client that stops reading would hold the process in the
+ * kernel past every timeout (records, the handshake and the close alert
+ * all come through here).  A socket is written with MSG_DONTWAIT; a pipe
+ * only after poll() said it has room, at most PIPE_BUF octets.  Waits are
+ * bounded by wait_limit(): past it, -1 with ETIMEDOUT. */
+static ssize_t push_once(struct tls_conn *t, const void *buf, size_t n)
+{
+	struct conn *c = t->conn;
+	ssize_t w;
+	int r;
+
+	if (!c->wfd_not_socket) {
+		w = send(c->wfd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w >= 0 || errno != ENOTSOCK)
+			return w;
+		c->wfd_not_socket = true;
+	}
+	if ((r = wait_fd(t, c->wfd, POLLOUT)) < 0) {
+		errno = -r;
+		return -1;
+	}
+	return write(c->wfd, buf, n < PIPE_BUF ? n : PIPE_BUF);
 }
 
 static ssize_t push(gnutls_transport_ptr_t ptr, const void *buf, size_t n)
@@ -211,7 +239,7 @@ static ssize_t push(gnutls_transport_ptr_t ptr, const void *buf, size_t n)
 	int r;
 
 	for (;;) {
-		w = write(t->conn->wfd, buf, n);
+		w = push_once(t, buf, n);
 		if (w >= 0)
 			return w;
 		if (errno == EINTR)
@@ -510,6 +538,7 @@ static int handshake(struct tls_conn *t)
 	gt.gnutls_transport_set_pull_timeout_function(t->gs, pull_timeout);
 	gt.gnutls_handshake_set_timeout(t->gs, (unsigned)c->timeout_ms);
 	t->deadline = now_ms() + c->timeout_ms;
+	conn_set_deadline(c);	/* the handshake's writes too */
 	do
 		r = gt.gnutls_handshake(t->gs);
 	while (r < 0 && !gt.gnutls_error_is_fatal(r));
