@@ -551,8 +551,12 @@ static enum reply_id cmd_rcpt(struct session *s, char *arg)
 	dsn_rcpt_format(&dsn, rc->dsn, sizeof(rc->dsn));
 	rc->first_target = t->targets.n;
 	for (size_t i = 0; i < s->pending.n; i++)
-		if (!target_set_add(&t->targets, s->pending.v[i].addr, s->pending.v[i].local))
+		if (!target_set_add(&t->targets, s->pending.v[i].addr, s->pending.v[i].local)) {
+			/* a RCPT is all or nothing: the targets this one added
+			 * so far (at the end of the set) leave with it */
+			t->targets.n = rc->first_target;
 			return RP_TOO_MANY_RCPTS;
+		}
 	rc->ntargets = t->targets.n - rc->first_target;
 	t->nrcpt++;
 	s->state = ST_RCPT;

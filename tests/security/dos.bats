@@ -61,3 +61,26 @@ deaf_tls() {
 @test "1: a client that stops reading after STARTTLS cannot hold the process" {
 	deaf_tls starttls 'startTLS = true'
 }
+
+# ---- item 3 ---------------------------------------------------------------
+
+@test "3: a RCPT whose alias expansion overflows the transaction adds nothing" {
+	local i
+	{
+		printf 'first@example.org: r1@remote.test'
+		for i in $(seq 2 600); do printf ', r%d@remote.test' "$i"; done
+		printf '\nsecond@example.org: s1@remote.test'
+		for i in $(seq 2 600); do printf ', s%d@remote.test' "$i"; done
+		printf '\n'
+	} >"$T/aliases"
+	PEER=192.0.2.1
+	run smtp 'EHLO c' 'MAIL FROM:<x@client.test>' 'RCPT TO:<first@example.org>' 'RCPT TO:<second@example.org>' \
+		DATA 'Subject: x' '' 'b' . QUIT
+	assert_line --index 7 '250 2.1.5 Recipient OK'
+	assert_line --index 8 '452 4.5.3 Too many recipients'
+	assert_line --partial '250 2.0.0 OK: queued'
+	f=$(spool_files)
+	[ -n "$f" ]
+	assert_equal "$(grep -c '^RCPT TO:<r[0-9]*@remote.test>' "$f")" 600
+	assert_equal "$(grep -c '^RCPT TO:<s' "$f")" 0
+}
