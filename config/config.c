@@ -366,6 +366,17 @@ static int v_positive(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* The per-transaction bound on RCPT commands: memory stays flat whatever
+ * the client pipelines (issue 12).  No "unlimited". */
+static int v_rcpt_bound(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, 0);
+
+	if (v < 1 || v > RCPT_COMMANDS_MAX)
+		error(cfg, "%s must be between 1 and %d", opt->name, RCPT_COMMANDS_MAX);
+	return 0;
+}
+
 static int v_auth_required(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
@@ -551,6 +562,7 @@ static cfg_opt_t handler_opts[] = {
 	CFG_STR_LIST("authorizedAddresses", "{\"127.0.0.0/8\", \"::1\"}", CFGF_NONE),
 	CFG_BOOL("verifyIdentity", cfg_true, CFGF_NONE),
 	CFG_INT("maxmessagesize", 0, CFGF_NONE),
+	CFG_INT("maxRcptCommands", 1000, CFGF_NONE),
 	CFG_BOOL("heloEhloEnforcement", cfg_true, CFGF_NODEFAULT),
 	CFG_BOOL("addressBracketsEnforcement", cfg_true, CFGF_NODEFAULT),
 	CFG_STR("smtpGreeting", "", CFGF_NONE),
@@ -1045,6 +1057,7 @@ static void set_validators(cfg_t *cfg)
 		{ "tls|ticketKey", v_path },
 		{ "handler|helloName", v_hello_name },
 		{ "handler|connectionTimeout", v_positive },
+		{ "handler|maxRcptCommands", v_rcpt_bound },
 		{ "handler|connectionLimit", v_nonneg },
 		{ "handler|connectionLimitPerIP", v_nonneg },
 		{ "handler|authRequired", v_auth_required },
@@ -1140,6 +1153,7 @@ static int convert_listener(cfg_t *sec, enum listener_proto proto, struct listen
 			return -ENOMEM;
 	l->verify_identity = cfg_getbool(h, "verifyIdentity");
 	l->max_kb = cfg_getint(h, "maxmessagesize");
+	l->max_rcpt_commands = cfg_getint(h, "maxRcptCommands");
 	/* James: enforcement is on for SMTP, off for LMTP, unless set. */
 	l->helo_enforce = cfg_size(h, "heloEhloEnforcement") ? cfg_getbool(h, "heloEhloEnforcement") : proto == PROTO_SMTP;
 	l->brackets_enforce = cfg_size(h, "addressBracketsEnforcement") ? cfg_getbool(h, "addressBracketsEnforcement") : proto == PROTO_SMTP;

@@ -9,6 +9,9 @@
 #ifndef SMTPD_CONFIG_H
 #define SMTPD_CONFIG_H
 
+/* maxRcptCommands: its upper bound (issue 12: memory stays flat). */
+#define RCPT_COMMANDS_MAX 100000
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -58,6 +61,7 @@ struct listener {
 	struct netlist authorized;
 	bool verify_identity;
 	long max_kb;		/* 0 = unlimited */
+	long max_rcpt_commands;	/* RCPT commands per transaction */
 	bool helo_enforce;
 	bool brackets_enforce;
 	char *greeting;		/* NULL or "" = generated */

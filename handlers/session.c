@@ -524,6 +524,11 @@ static enum reply_id cmd_rcpt(struct session *s, char *arg)
 	}
 	if (to.utf8 && !t->smtputf8)
 		return RP_UTF8_REQUIRED;
+	/* RFC 5321 §4.5.3.1.10: past the bound, 452 (the client sends the
+	 * rest in another transaction); every RCPT command counts, so memory
+	 * and the log line stay bounded whatever is pipelined */
+	if (t->rcpt_attempts >= (unsigned long)s->lst->max_rcpt_commands)
+		return RP_TOO_MANY_RCPTS;
 	t->rcpt_attempts++;
 	r = chain_run_rcpt(s, &to);
 	if (r != RP_NONE && reply_get(r)->code < 400)

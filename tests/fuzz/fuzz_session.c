@@ -75,6 +75,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		"    helloName = \"mx.example.org\"\n"
 		"    connectionTimeout = 1\n"
 		"    maxmessagesize = 2\n"
+		"    maxRcptCommands = 6\n"
 		"    authorizedAddresses = { \"127.0.0.0/8\", \"::1\" }\n"
 		"    handlerchain {\n"
 		"      handler \"MaxRcptHandler\" { maxRcpt = 4 }\n"

@@ -84,3 +84,46 @@ deaf_tls() {
 	assert_equal "$(grep -c '^RCPT TO:<r[0-9]*@remote.test>' "$f")" 600
 	assert_equal "$(grep -c '^RCPT TO:<s' "$f")" 0
 }
+
+# ---- item 2 ---------------------------------------------------------------
+
+# rcpt_flood N: one transaction of N pipelined RCPT TO:<alice+tagI@...>,
+# then DATA; prints smtpd's peak RSS in KB; replies in $T/out, log in $T/log.
+rcpt_flood() {
+	python3 - "$1" >"$T/in" <<-'EOF'
+		import sys
+		n = int(sys.argv[1])
+		out = [b"EHLO c\r\n", b"MAIL FROM:<x@client.test>\r\n"]
+		out += [b"RCPT TO:<alice+t%d@example.org>\r\n" % i for i in range(n)]
+		out += [b"DATA\r\n", b"Subject: x\r\n\r\nb\r\n.\r\n", b"QUIT\r\n"]
+		sys.stdout.buffer.write(b"".join(out))
+	EOF
+	# shellcheck disable=SC2002 # a pipe, as a connection
+	cat "$T/in" | REMOTE_ADDR=192.0.2.1 /usr/bin/time -f %M -o "$T/rss" \
+		"$SMTPD" -c "$CONF" --log=stderr >"$T/out" 2>"$T/log"
+	cat "$T/rss"
+}
+
+@test "2: RCPT commands per transaction are bounded (452 4.5.3 past 1000 by default), memory flat" {
+	local small big
+	# MaxRcptHandler off (maxRcpt = 0: James' "no limit"): the bound holds
+	MAXRCPT=0 write_conf
+	small=$(rcpt_flood 2000)
+	big=$(rcpt_flood 40000)
+	assert_equal "$(grep -c '^250 2.1.5' "$T/out")" 1000
+	assert_equal "$(grep -c '^452 4.5.3' "$T/out")" 39000
+	grep -q '^250 2.0.0 OK: queued' "$T/out"
+	echo "# peak RSS: 2000 RCPT ${small} KB, 40000 RCPT ${big} KB" >&3
+	(( big - small < 1024 ))
+	# the message's log line stays bounded
+	run awk 'length > 4096' "$T/log"
+	assert_output ''
+	# and the bound is configurable
+	MAXRCPT=0 write_conf 'maxRcptCommands = 3'
+	run smtp 'EHLO c' 'MAIL FROM:<x@client.test>' 'RCPT TO:<alice@example.org>' 'RCPT TO:<nobody@example.org>' \
+		'RCPT TO:<alice+a@example.org>' 'RCPT TO:<alice+b@example.org>' QUIT
+	assert_line --index 7 '250 2.1.5 Recipient OK'
+	assert_line --index 8 --partial '550 5.1.1'
+	assert_line --index 9 '250 2.1.5 Recipient OK'
+	assert_line --index 10 '452 4.5.3 Too many recipients'
+}
