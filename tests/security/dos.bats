@@ -15,7 +15,7 @@ teardown() {
 
 # the smtpd processes systemd-socket-activate started (one per connection)
 children() {
-	pgrep -P "$SA_PID" || true
+	pgrep -P "$ACTIVATED_PID" || true
 }
 
 # deaf_tls MODE TLS-KEYS: a TLS client that never reads, against a listener
