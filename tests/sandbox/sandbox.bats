@@ -174,7 +174,7 @@ status_of() {
 	local greeting pid
 	read -r -t 10 greeting <&8
 	[[ $greeting == 220* ]]
-	pid=$(pgrep -P "$SA_PID" -x smtpd | head -1)
+	pid=$(pgrep -P "$ACTIVATED_PID" -x smtpd | head -1)
 	[ -n "$pid" ]
 	[ "$(status_of "$pid" NoNewPrivs)" = 1 ]
 	[ "$(status_of "$pid" Seccomp)" = 2 ]
