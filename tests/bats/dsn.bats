@@ -16,7 +16,7 @@ teardown() { teardown_smtpd; }
 @test "DSN: EHLO offers DSN with a remoteDelivery block, not without (LMTP: tests/lmtp/protocol.bats)" {
 	run smtp "EHLO client.test" QUIT
 	assert_line "250-DSN"
-	GLOBAL_EXTRA= write_conf
+	GLOBAL_EXTRA='' write_conf
 	run smtp "EHLO client.test" "MAIL FROM:<s@client.test> RET=HDRS" "MAIL FROM:<s@client.test>" \
 		"RCPT TO:<u@remote.test> NOTIFY=NEVER" QUIT
 	refute_output --partial DSN

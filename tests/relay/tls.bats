@@ -11,7 +11,7 @@ setup_file() {
 	mkdir -p "$C"
 	export C
 	(
-		cd "$C"
+		cd "$C" || return
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=test-ca \
 			-keyout ca.key -out ca.pem 2>/dev/null
 		for n in good:IP:127.0.0.2,DNS:sink.test wrong:DNS:other.test; do

@@ -7,7 +7,7 @@ load common
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-	conf_store "$T" {alice,bob,carol,dave}@example.org:{PLAIN}pw
+	conf_store "$T" {alice,bob,carol,dave}@example.org:'{PLAIN}pw'
 	GLOBALS=(--users="$T/users" --aliases="$T/aliases" --mailboxes="$T/mail/%d/%n" --spool="$T/spool")
 }
 
