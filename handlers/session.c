@@ -465,12 +465,13 @@ enum reply_id session_valid_rcpt(struct session *s, const struct mailbox *to)
 			return RP_STORAGE_FAIL;
 		case RESOLVE_TOO_MANY:
 			return RP_TOO_MANY_RCPTS;
-		case RESOLVE_LOOP:
+		case RESOLVE_LOOP: {
 			char e_text[ADDR_TEXT_MAX * 2];
 
 			mailbox_format(to, text, sizeof(text));
 			log_msg(LOG_WARNING, "aliases loop for %s", esc_text(text, e_text, sizeof(e_text)));
 			return RP_UNKNOWN_USER;
+		}
 		case RESOLVE_UNKNOWN:
 			return RP_UNKNOWN_USER;
 		}

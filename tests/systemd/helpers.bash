@@ -47,10 +47,11 @@ swaks_ct() {
 }
 
 # wait_no_sessions UNIT-PREFIX [SECONDS]: until no instance of PREFIX@ is
-# loaded (sessions of earlier tests are over), at most SECONDS (20).
+# loaded (sessions of earlier tests are over), at most SECONDS (60: a
+# flood's last sessions may still be closing on a loaded machine).
 wait_no_sessions() {
 	local i
-	for i in $(seq 1 $((${2:-20} * 10))); do
+	for i in $(seq 1 $((${2:-60} * 10))); do
 		[ -z "$(ct systemctl list-units --no-legend --plain "$1@*" 2>/dev/null)" ] && return 0
 		sleep 0.1
 	done
