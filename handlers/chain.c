@@ -464,3 +464,20 @@ bool chain_take_reply(struct session *s, enum reply_id id, struct reply *r)
 	r->text = run->reply_text;
 	return true;
 }
+
+cfg_opt_t chain_check_auth_networks_opts[] = {
+	CFG_BOOL("checkAuthNetworks", cfg_false, CFGF_NONE),
+	CFG_END()
+};
+
+int chain_parse_check_auth_networks(cfg_t *sec, const struct module_ctx *ctx, void **settings_r)
+{
+	struct check_auth_networks *c = malloc(sizeof(*c));
+
+	(void)ctx;
+	if (!c)
+		return -ENOMEM;
+	c->check_auth_networks = cfg_getbool(sec, "checkAuthNetworks");
+	*settings_r = c;
+	return 0;
+}

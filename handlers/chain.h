@@ -104,6 +104,13 @@ bool chain_authenticated(const struct hook *h);
  * whether to skip this session — authenticated clients always, clients
  * in authorizedAddresses unless @check_auth_networks. */
 bool chain_skip_relaying(const struct hook *h, bool check_auth_networks);
+/* The settings, option table and parse() of a handler whose only option is
+ * James' checkAuthNetworks (the HELO handlers, ValidSenderDomainHandler). */
+struct check_auth_networks {
+	bool check_auth_networks;
+};
+extern cfg_opt_t chain_check_auth_networks_opts[];
+int chain_parse_check_auth_networks(cfg_t *sec, const struct module_ctx *ctx, void **settings_r);
 /* Reply @id with its own text: @code and @enh replace the table's when
  * not 0/NULL and must keep its class (a 5xx reply stays 5xx); @fmt is
  * formatted and every control character in it replaced (one reply line,

@@ -13,34 +13,13 @@
 #include "log.h"
 #include "session.h"
 
-struct helo_conf {
-	bool check_auth_networks;
-};
-
 struct helo_state {
 	bool bad;
 };
 
-static cfg_opt_t opts[] = {
-	CFG_BOOL("checkAuthNetworks", cfg_false, CFGF_NONE),
-	CFG_END()
-};
-
-static int parse(cfg_t *sec, const struct module_ctx *ctx, void **settings_r)
-{
-	struct helo_conf *c = malloc(sizeof(*c));
-
-	(void)ctx;
-	if (!c)
-		return -ENOMEM;
-	c->check_auth_networks = cfg_getbool(sec, "checkAuthNetworks");
-	*settings_r = c;
-	return 0;
-}
-
 static enum reply_id helo(struct hook *h, const char *name)
 {
-	const struct helo_conf *c = h->settings;
+	const struct check_auth_networks *c = h->settings;
 	struct helo_state *st = h->state;
 	struct dns_record rec[4];
 	size_t n;
@@ -58,7 +37,7 @@ static enum reply_id helo(struct hook *h, const char *name)
 
 static enum reply_id rcpt(struct hook *h, const struct mailbox *to)
 {
-	const struct helo_conf *c = h->settings;
+	const struct check_auth_networks *c = h->settings;
 	const struct helo_state *st = h->state;
 
 	(void)to;
@@ -68,8 +47,8 @@ static enum reply_id rcpt(struct hook *h, const struct mailbox *to)
 }
 
 const struct handler_def resolvable_helo_handler = {
-	.conf = { .name = "ResolvableEhloHeloHandler", .place = MODULE_CHAIN, .opts = opts,
-		  .parse = parse, .free = free },
+	.conf = { .name = "ResolvableEhloHeloHandler", .place = MODULE_CHAIN, .opts = chain_check_auth_networks_opts,
+		  .parse = chain_parse_check_auth_networks, .free = free },
 	.run_for_relaying = true,	/* checkAuthNetworks decides */
 	.state_size = sizeof(struct helo_state),
 	.helo = helo,

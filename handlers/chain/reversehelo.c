@@ -20,30 +20,9 @@
 #include "log.h"
 #include "session.h"
 
-struct helo_conf {
-	bool check_auth_networks;
-};
-
 struct helo_state {
 	bool bad;
 };
-
-static cfg_opt_t opts[] = {
-	CFG_BOOL("checkAuthNetworks", cfg_false, CFGF_NONE),
-	CFG_END()
-};
-
-static int parse(cfg_t *sec, const struct module_ctx *ctx, void **settings_r)
-{
-	struct helo_conf *c = malloc(sizeof(*c));
-
-	(void)ctx;
-	if (!c)
-		return -ENOMEM;
-	c->check_auth_networks = cfg_getbool(sec, "checkAuthNetworks");
-	*settings_r = c;
-	return 0;
-}
 
 /* RFC 1035 §3.5 / RFC 3596 §2.5: the PTR name of @a. */
 static bool ptr_name(const struct netaddr *a, char *buf, size_t size)
@@ -88,7 +67,7 @@ static enum dns_result confirmed(struct session *s, const char *name)
 
 static enum reply_id helo(struct hook *h, const char *name)
 {
-	const struct helo_conf *c = h->settings;
+	const struct check_auth_networks *c = h->settings;
 	struct helo_state *st = h->state;
 	enum dns_result r;
 
@@ -109,7 +88,7 @@ static enum reply_id helo(struct hook *h, const char *name)
 
 static enum reply_id rcpt(struct hook *h, const struct mailbox *to)
 {
-	const struct helo_conf *c = h->settings;
+	const struct check_auth_networks *c = h->settings;
 	const struct helo_state *st = h->state;
 
 	(void)to;
@@ -120,8 +99,8 @@ static enum reply_id rcpt(struct hook *h, const struct mailbox *to)
 }
 
 const struct handler_def reverse_helo_handler = {
-	.conf = { .name = "ReverseEqualsEhloHeloHandler", .place = MODULE_CHAIN, .opts = opts,
-		  .parse = parse, .free = free },
+	.conf = { .name = "ReverseEqualsEhloHeloHandler", .place = MODULE_CHAIN, .opts = chain_check_auth_networks_opts,
+		  .parse = chain_parse_check_auth_networks, .free = free },
 	.run_for_relaying = true,	/* checkAuthNetworks decides */
 	.state_size = sizeof(struct helo_state),
 	.helo = helo,

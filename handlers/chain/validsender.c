@@ -14,27 +14,6 @@
 #include "log.h"
 #include "session.h"
 
-struct sender_conf {
-	bool check_auth_networks;
-};
-
-static cfg_opt_t opts[] = {
-	CFG_BOOL("checkAuthNetworks", cfg_false, CFGF_NONE),
-	CFG_END()
-};
-
-static int parse(cfg_t *sec, const struct module_ctx *ctx, void **settings_r)
-{
-	struct sender_conf *c = malloc(sizeof(*c));
-
-	(void)ctx;
-	if (!c)
-		return -ENOMEM;
-	c->check_auth_networks = cfg_getbool(sec, "checkAuthNetworks");
-	*settings_r = c;
-	return 0;
-}
-
 static enum dns_result domain_ok(struct session *s, const char *domain)
 {
 	struct dns_record rec[16];
@@ -54,7 +33,7 @@ static enum dns_result domain_ok(struct session *s, const char *domain)
 
 static enum reply_id mail(struct hook *h, const struct mailbox *from)
 {
-	const struct sender_conf *c = h->settings;
+	const struct check_auth_networks *c = h->settings;
 	char text[ADDR_TEXT_MAX];
 	enum dns_result r;
 
@@ -71,8 +50,8 @@ static enum reply_id mail(struct hook *h, const struct mailbox *from)
 }
 
 const struct handler_def valid_sender_domain_handler = {
-	.conf = { .name = "ValidSenderDomainHandler", .place = MODULE_CHAIN, .opts = opts,
-		  .parse = parse, .free = free },
+	.conf = { .name = "ValidSenderDomainHandler", .place = MODULE_CHAIN, .opts = chain_check_auth_networks_opts,
+		  .parse = chain_parse_check_auth_networks, .free = free },
 	.run_for_relaying = true,	/* checkAuthNetworks decides */
 	.mail = mail,
 };
