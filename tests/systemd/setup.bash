@@ -14,7 +14,7 @@ SYSTEMD_TEST_PACKAGES=(systemd dbus libgnutls30 libxml2 libconfuse2)
 # smtp on 25 with STARTTLS, submission on 587, smtps on 465, lmtp on
 # /run/smtpd/lmtp.sock), a users file, and a certificate whose key is
 # readable by root only (the units hand it to the sessions with
-# LoadCredential=).
+# LoadCredential=; smtpd@ through the drop-in the README tells admins to add).
 ct_configure() {
 	local root=$1 tls=$1/etc/smtpd/tls
 	mkdir -p "$tls"
@@ -75,6 +75,12 @@ ct_configure() {
 		  handler { helloName = "mx.example.org" }
 		}
 	EOF
+	# STARTTLS on port 25 with the root-only key: the README's step
+	# ("systemctl edit smtpd@.service", LoadCredential= under [Service]);
+	# the shipped smtpd@ loads no key, so a fresh install without one works.
+	mkdir -p "$root/etc/systemd/system/smtpd@.service.d"
+	printf '[Service]\nLoadCredential=privkey.pem:/etc/smtpd/tls/privkey.pem\n' \
+		>"$root/etc/systemd/system/smtpd@.service.d/override.conf"
 	# A home directory with a secret: confined sessions must not read it.
 	mkdir -p "$root/home/alice"
 	echo "alice's secret" >"$root/home/alice/secret"
