@@ -32,6 +32,18 @@ static struct {
 	unsigned list_index;
 	char *list_value;
 	bool deep;		/* config_check_deep() */
+	/* config_scope(): the listener a session serves */
+	bool scoped;
+	enum listener_proto scope_proto;
+	const char *scope_name;	/* NULL: every listener of scope_proto */
+	/* the listener blocks of the file, by line (scan_blocks()) */
+	struct block {
+		enum listener_proto proto;
+		char title[128];
+		unsigned first, last;
+	} *blocks;
+	size_t nblocks;
+	bool in_errfn;		/* libconfuse's own message: never demoted */
 	int key_line;		/* of privateKey in the tls { } being read */
 	/* where each module option was set (config_error()) */
 	struct opt_line {
@@ -42,11 +54,21 @@ static struct {
 	size_t nlines, lines_cap;
 } load;
 
+static bool line_elsewhere(int line);
+
+/* In a session (config_scope()), what another listener's block says
+ * cannot stop this one: its warnings are not its business, its errors
+ * are logged as warnings. */
 static void report_at(int line, enum diag_level level, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	int n = 0;
 
+	if (!load.in_errfn && line_elsewhere(line)) {
+		if (level == DIAG_WARNING)
+			return;
+		level = DIAG_WARNING;
+	}
 	if (line > 0 && load.path)
 		n = snprintf(msg, sizeof(msg), "%s:%d: ", load.path, line);
 	if (n < 0 || (size_t)n >= sizeof(msg))
@@ -74,11 +96,36 @@ void config_check_deep(bool on)
 	load.deep = on;
 }
 
+void config_scope(enum listener_proto proto, const char *name)
+{
+	load.scoped = true;
+	load.scope_proto = proto;
+	load.scope_name = name;
+}
+
+/* Whether listener @title of @proto is outside the scope. */
+static bool listener_elsewhere(enum listener_proto proto, const char *title)
+{
+	return load.scoped
+	       && (proto != load.scope_proto || (load.scope_name && strcmp(title, load.scope_name) != 0));
+}
+
+/* Whether @line is inside a listener block outside the scope. */
+static bool line_elsewhere(int line)
+{
+	for (size_t i = 0; load.scoped && line > 0 && i < load.nblocks; i++)
+		if ((unsigned)line >= load.blocks[i].first && (unsigned)line <= load.blocks[i].last)
+			return listener_elsewhere(load.blocks[i].proto, load.blocks[i].title);
+	return false;
+}
+
 /* libconfuse's error printer writes to stderr, which may be the client's
  * socket under xinetd: route it to our sink instead. */
 static void cfg_errfn(cfg_t *cfg, const char *fmt, va_list ap)
 {
+	load.in_errfn = true;
 	report(cfg, DIAG_ERROR, fmt, ap);
+	load.in_errfn = false;
 }
 
 static void __attribute__((format(printf, 2, 3))) warn(cfg_t *cfg, const char *fmt, ...)
@@ -210,7 +257,8 @@ static int v_credential(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (key)
 		load.key_line = cfg->line;
-	if (!v || !*v)
+	/* another listener's files are not this session's to open */
+	if (!v || !*v || line_elsewhere(cfg->line))
 		return 0;
 	if (!(path = credential_path(v))) {
 		error(cfg, "out of memory");
@@ -429,7 +477,7 @@ static int v_authorized(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (!e)
 		return 0;
-	r = netlist_add(&tmp, e, load.resolve);
+	r = netlist_add(&tmp, e, load.resolve && !line_elsewhere(cfg->line));
 	netlist_free(&tmp);
 	/* DNS trouble must not stop the service: the entry is skipped (it
 	 * trusts nobody) and the load goes on. */
@@ -457,7 +505,8 @@ static void warn_plain_passwords(const struct config *c)
 	unsigned n = 0;
 
 	for (size_t i = 0; i < c->nlisteners; i++)
-		auth |= c->listeners[i].proto == PROTO_SMTP && c->listeners[i].auth != AUTH_FALSE;
+		auth |= c->listeners[i].proto == PROTO_SMTP && c->listeners[i].auth != AUTH_FALSE
+			&& !listener_elsewhere(c->listeners[i].proto, c->listeners[i].name);
 	if (!auth || !c->users || !(f = fopen(c->users, "re")))
 		return;
 	while (getline(&line, &cap, f) > 0) {
@@ -1149,7 +1198,8 @@ static int convert_listener(cfg_t *sec, enum listener_proto proto, struct listen
 		: strcasecmp(auth, "true") == 0 ? AUTH_TRUE : AUTH_FALSE;
 	n = cfg_size(h, "authorizedAddresses");
 	for (unsigned i = 0; i < n; i++)
-		if (netlist_add(&l->authorized, cfg_getnstr(h, "authorizedAddresses", i), load.resolve) == NETPARSE_NOMEM)
+		if (netlist_add(&l->authorized, cfg_getnstr(h, "authorizedAddresses", i),
+				load.resolve && !listener_elsewhere(proto, l->name)) == NETPARSE_NOMEM)
 			return -ENOMEM;
 	l->verify_identity = cfg_getbool(h, "verifyIdentity");
 	l->max_kb = cfg_getint(h, "maxmessagesize");
@@ -1281,6 +1331,83 @@ static void check_braces(const char *s)
 	}
 }
 
+/* Where each top-level smtpserver/lmtpserver block starts and ends, from
+ * the text with comments blanked (strip_comments): a session tells its
+ * own listener's lines from the others' (line_elsewhere()).  Blocks are
+ * found by their keyword, an optional title and '{' at depth 0. */
+static void scan_blocks(const char *s)
+{
+	unsigned line = 1, depth = 0;
+	/* the last two tokens at depth 0: a word or a quoted string */
+	char tok[2][128] = { "", "" };
+	bool open = false;
+	size_t cap = 0;
+
+	load.nblocks = 0;
+	for (; *s; s++) {
+		if (*s == '\n') {
+			line++;
+		} else if (*s == '"' || *s == '\'') {
+			char q = *s, buf[128];
+			size_t n = 0;
+
+			for (s++; *s && *s != q; s++) {
+				if (*s == '\\' && s[1])
+					s++;
+				if (*s == '\n')
+					line++;
+				if (n < sizeof(buf) - 1)
+					buf[n++] = *s;
+			}
+			buf[n] = '\0';
+			if (depth == 0) {
+				memcpy(tok[0], tok[1], sizeof(tok[0]));
+				memcpy(tok[1], buf, sizeof(buf));
+			}
+			if (!*s)
+				break;
+		} else if (*s == '{') {
+			if (depth++ == 0) {
+				const char *kw = strcmp(tok[1], "smtpserver") == 0 || strcmp(tok[1], "lmtpserver") == 0
+						 ? tok[1] : tok[0];
+				struct block *b;
+
+				if (strcmp(kw, "smtpserver") != 0 && strcmp(kw, "lmtpserver") != 0)
+					continue;
+				if (load.nblocks == cap) {
+					cap = cap ? 2 * cap : 8;
+					if (!(b = realloc(load.blocks, cap * sizeof(*b))))
+						return;
+					load.blocks = b;
+				}
+				b = &load.blocks[load.nblocks++];
+				b->proto = kw[0] == 'l' ? PROTO_LMTP : PROTO_SMTP;
+				snprintf(b->title, sizeof(b->title), "%s", kw == tok[1] ? "" : tok[1]);
+				b->first = b->last = line;
+				open = true;
+			}
+		} else if (*s == '}') {
+			if (depth > 0 && --depth == 0 && open) {
+				load.blocks[load.nblocks - 1].last = line;
+				open = false;
+			}
+		} else if (depth == 0 && !isspace((unsigned char)*s)) {
+			size_t n = 0;
+
+			memcpy(tok[0], tok[1], sizeof(tok[0]));
+			while (s[n] && !isspace((unsigned char)s[n]) && !strchr("{}\"'=,()", s[n]))
+				n++;
+			if (n == 0)
+				n = 1;
+			snprintf(tok[1], sizeof(tok[1]), "%.*s", (int)n, s);
+			s += n - 1;
+		}
+	}
+	/* a block never closed runs to the end */
+	if (open)
+		load.blocks[load.nblocks - 1].last = line;
+}
+
 static char *read_file(const char *path, int *err_r)
 {
 	FILE *f = fopen(path, "re");
@@ -1329,6 +1456,7 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	load.path = path;
 	load.users_line = 0;
 	load.list_opt = NULL;
+	load.nblocks = 0;
 	text = read_file(path, &rc);
 	if (!text) {
 		char msg[1024];
@@ -1350,6 +1478,8 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 		return -EINVAL;
 	}
 	check_braces(text);
+	if (load.scoped)
+		scan_blocks(text);
 	{
 		char why[256];
 		cfg_opt_t *opts = schema(why, sizeof(why));
@@ -1379,6 +1509,9 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	load.list_opt = NULL;
 	if (rc != CFG_SUCCESS) {
 		cfg_free(cfg);
+		free(load.blocks);
+		load.blocks = NULL;
+		load.nblocks = 0;
 		return -EINVAL;
 	}
 	/* converted even after errors, so that the modules report theirs
@@ -1388,6 +1521,9 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	if (rc == 0)
 		rc = convert_modules(cfg, c);
 	cfg_free(cfg);
+	free(load.blocks);
+	load.blocks = NULL;
+	load.nblocks = 0;
 	free(load.lines);
 	load.lines = NULL;
 	load.nlines = load.lines_cap = 0;

@@ -104,6 +104,12 @@ void config_free(struct config *cfg);
  * priority strings (--check; a session pays for that only when it uses
  * TLS). */
 void config_check_deep(bool on);
+/* Make the next config_load() serve one listener (a session): the
+ * listener @name of @proto (NULL: every one of @proto) and the global
+ * keys are checked as usual; inside any other listener's block no file
+ * is looked at, no host name resolved, warnings are dropped and errors
+ * become warnings.  The syntax of the whole file is still checked. */
+void config_scope(enum listener_proto proto, const char *name);
 
 /* The listener of @proto named @name, or when @name is NULL the only
  * enabled one.  On failure NULL, and @why holds the reason (with the

@@ -138,6 +138,8 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 
 	signal(SIGPIPE, SIG_IGN);
 	log_open(prog, target);
+	/* another listener's unreadable key must not stop this one */
+	config_scope(proto, name);
 	if (config_load(file, true, diag, &dc, &cfg) < 0)
 		return refuse(RP_CONFIG_ERROR, "cannot load configuration, refusing connection");
 	lst = config_listener(cfg, proto, name, why, sizeof(why));
