@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "james.h"
+#include "relaytest.h"
 #include "server.h"
 #include "units.h"
 
@@ -49,6 +50,8 @@ static void usage(FILE *f)
 		"      print an xinetd service per enabled listener and bind address\n"
 		"  check [-c FILE]\n"
 		"      validate the configuration, as smtpd --check\n"
+		"  relaytest [OPTIONS] HOST[:PORT]\n"
+		"      try the open-relay tricks against a running server (relaytest --help)\n"
 		"\n"
 		"  -c, --config=FILE       configuration (default %s)\n"
 		"  -o, --output=DIR        where units go (default: the current directory)\n"
@@ -326,6 +329,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "translate", cmd_translate }, { "units", cmd_units },
 		{ "xinetd", cmd_xinetd }, { "check", cmd_check },
+		{ "relaytest", relaytest_main },
 	};
 
 	if (argc < 2) {
