@@ -201,12 +201,18 @@ verify() {
 	assert_line "ExecStart=$INSTALL_SBINDIR/smtpd -c $INSTALL_SYSCONFDIR/smtpd/smtpd.conf -s smtp"
 	run cat "$UNITS_BUILDDIR/lmtpd@.service"
 	assert_line "ExecStart=$INSTALL_SBINDIR/lmtpd -c $INSTALL_SYSCONFDIR/smtpd/smtpd.conf -s lmtp"
-	# every SMTP port of the contract offers TLS: the key is a credential
-	for u in smtpd submission smtps; do
+	# submission and smtps need TLS: the key is a credential; port 25
+	# loads none by default (a missing key file would fail every session),
+	# the line to add is in a comment
+	for u in submission smtps; do
 		run cat "$UNITS_BUILDDIR/$u@.service"
 		assert_line "LoadCredential=privkey.pem:$INSTALL_SYSCONFDIR/smtpd/tls/privkey.pem"
 		assert_line 'MemoryMax=64M'
 	done
+	run cat "$UNITS_BUILDDIR/smtpd@.service"
+	refute_line --regexp '^LoadCredential='
+	assert_line --regexp "^# +LoadCredential=privkey.pem:$INSTALL_SYSCONFDIR/smtpd/tls/privkey.pem$"
+	assert_line 'MemoryMax=64M'
 	# no socket can be failed by a connect flood
 	for u in smtpd submission smtps lmtpd; do
 		run cat "$UNITS_BUILDDIR/$u.socket"
