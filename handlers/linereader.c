@@ -28,6 +28,10 @@ enum lr_result lr_feed(struct line_reader *lr, const char *in, size_t n, size_t 
 			memcpy(lr->buf + lr->len, in, take);
 			lr->len += take;
 		} else {
+			/* what was kept is never read: wipe it now, it may
+			 * be part of a secret (an over-long AUTH line) */
+			explicit_bzero(lr->buf, lr->len);
+			lr->len = 0;
 			lr->overflow = true;
 		}
 	}

@@ -5,7 +5,9 @@
  * reported once as LR_TOO_LONG, so the session stays in sync (RFC 5321
  * §4.5.3.1.4: command line 512 octets including CRLF).  Lines end at LF;
  * a CR before it is dropped (commands are tolerant, as in Postfix; DATA is
- * strict and has its own decoder).
+ * strict and has its own decoder).  The part of an over-long line that
+ * was copied before the overflow is wiped at once (explicit_bzero): an
+ * over-long AUTH line holds a password.
  */
 #ifndef SMTPD_LINEREADER_H
 #define SMTPD_LINEREADER_H

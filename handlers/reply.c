@@ -69,6 +69,9 @@ const struct reply reply_table[RP__COUNT] = {
 	RP(RP_AUTH_NEEDS_TLS, 538, "5.7.11", "Encryption required for requested authentication mechanism"),
 	RP(RP_AUTH_TOO_MANY, 421, "4.7.0", "Too many authentication failures, closing connection"),
 	RP(RP_AUTH_LINE_TOO_LONG, 500, "5.5.6", "Authentication exchange line is too long"),
+	/* RFC 4616 §2: authzid, authcid and passwd are at most 255 octets
+	 * each; a protocol error, not a failed login (SASL_FIELD_MAX) */
+	RP(RP_AUTH_FIELD_TOO_LONG, 501, "5.5.2", "Authentication field longer than 255 octets"),
 	RP(RP_AUTH_IN_TXN, 503, "5.5.1", "AUTH not allowed during a mail transaction"),
 	RP(RP_SENDER_NOT_OWNED, 503, "5.7.1", "Sender address not owned by authenticated user"),
 	RP(RP_LMTP_NO_HELO, 500, "5.5.1", "This is LMTP: use LHLO"),

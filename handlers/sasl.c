@@ -89,25 +89,26 @@ void sasl_base64_encode(const void *in, size_t n, char *out)
 }
 
 /* RFC 4616 §2: message = [authzid] UTF8NUL authcid UTF8NUL passwd */
-bool sasl_plain_parse(const char *msg, size_t len, struct sasl_plain *r)
+int sasl_plain_parse(const char *msg, size_t len, struct sasl_plain *r)
 {
 	const char *nul1 = memchr(msg, '\0', len), *nul2;
 	size_t zlen, clen, plen;
 
 	memset(r, 0, sizeof(*r));
 	if (!nul1)
-		return false;
+		return -EINVAL;
 	nul2 = memchr(nul1 + 1, '\0', len - (size_t)(nul1 + 1 - msg));
 	if (!nul2)
-		return false;
+		return -EINVAL;
 	zlen = (size_t)(nul1 - msg);
 	clen = (size_t)(nul2 - nul1 - 1);
 	plen = len - (size_t)(nul2 + 1 - msg);
-	if (clen == 0 || plen == 0 || zlen > SASL_FIELD_MAX || clen > SASL_FIELD_MAX
-	    || plen > SASL_FIELD_MAX || memchr(nul2 + 1, '\0', plen))
-		return false;
+	if (clen == 0 || plen == 0 || memchr(nul2 + 1, '\0', plen))
+		return -EINVAL;
+	if (zlen > SASL_FIELD_MAX || clen > SASL_FIELD_MAX || plen > SASL_FIELD_MAX)
+		return -EMSGSIZE;
 	memcpy(r->authzid, msg, zlen);
 	memcpy(r->authcid, nul1 + 1, clen);
 	memcpy(r->passwd, nul2 + 1, plen);
-	return true;
+	return 0;
 }

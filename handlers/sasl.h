@@ -28,8 +28,10 @@ struct sasl_plain {
 };
 
 /* Split the decoded PLAIN message authzid NUL authcid NUL passwd.
- * Returns false when malformed (missing NULs, empty authcid or passwd, a
- * field too long, a NUL inside passwd). */
-bool sasl_plain_parse(const char *msg, size_t len, struct sasl_plain *r);
+ * Returns 0, -EMSGSIZE when a field is longer than SASL_FIELD_MAX (a
+ * protocol limit, not a wrong password: the session answers 501 5.5.2 and
+ * does not count a failed login), or -EINVAL when malformed (missing NULs,
+ * empty authcid or passwd, a NUL inside passwd). */
+int sasl_plain_parse(const char *msg, size_t len, struct sasl_plain *r);
 
 #endif

@@ -960,6 +960,10 @@ static int read_line(struct session *s, struct line_reader *lr)
 	while (res == LR_NEED_MORE) {
 		if (c->in_pos < c->in_len) {
 			res = lr_feed(lr, c->in + c->in_pos, c->in_len - c->in_pos, &used);
+			/* the raw bytes are consumed: a command line may be
+			 * an AUTH line (RFC 4954 initial response, 334
+			 * answers), so none stays in the input buffer */
+			explicit_bzero(c->in + c->in_pos, used);
 			c->in_pos += used;
 			continue;
 		}
@@ -988,10 +992,13 @@ static int read_line(struct session *s, struct line_reader *lr)
 /* ---- AUTH (RFC 4954) ------------------------------------------------------ */
 
 /* One SASL continuation: send "334 challenge", read the client's line
- * (up to AUTH_LINE_MAX octets), base64-decode it into @out. */
+ * (up to AUTH_LINE_MAX octets), base64-decode it into @out.  A line that
+ * does not fit in @out is RP_AUTH_FIELD_TOO_LONG: @size is what the
+ * mechanism's fields can take.  The line is wiped whatever came of it. */
 static enum reply_id auth_step(struct session *s, const char *challenge, char *out, size_t size, int *len_r)
 {
 	struct line_reader lr;
+	enum reply_id rp = RP_NONE;
 	int r;
 
 	send_reply(s, 334, NULL, challenge, true);
@@ -1000,12 +1007,13 @@ static enum reply_id auth_step(struct session *s, const char *challenge, char *o
 	if (r < 0)
 		return RP_NONE;
 	if (r == LR_TOO_LONG)
-		return RP_AUTH_LINE_TOO_LONG;
-	if (strcmp(lr.buf, "*") == 0)
-		return RP_AUTH_CANCELLED;
-	*len_r = sasl_base64_decode(lr.buf, out, size);
+		rp = RP_AUTH_LINE_TOO_LONG;
+	else if (strcmp(lr.buf, "*") == 0)
+		rp = RP_AUTH_CANCELLED;
+	else if ((*len_r = sasl_base64_decode(lr.buf, out, size)) < 0)
+		rp = *len_r == -ENOBUFS ? RP_AUTH_FIELD_TOO_LONG : RP_AUTH_BASE64;
 	explicit_bzero(s->line, lr.len);
-	return *len_r < 0 ? RP_AUTH_BASE64 : RP_NONE;
+	return rp;
 }
 
 static enum reply_id auth_result(struct session *s, const char *mech, const char *user, const char *pass)
@@ -1039,25 +1047,38 @@ static enum reply_id auth_result(struct session *s, const char *mech, const char
 	return s->auth_failures >= AUTH_MAX_FAILURES ? RP_AUTH_TOO_MANY : RP_AUTH_FAILED;
 }
 
+/* Decode a client's base64 into @out: -ENOBUFS (more than the mechanism's
+ * fields can hold) is a field too long, not bad base64. */
+static enum reply_id auth_decode(const char *b64, char *out, size_t size, int *len_r)
+{
+	*len_r = sasl_base64_decode(b64, out, size);
+	if (*len_r == -ENOBUFS)
+		return RP_AUTH_FIELD_TOO_LONG;
+	return *len_r < 0 ? RP_AUTH_BASE64 : RP_NONE;
+}
+
 static enum reply_id auth_plain(struct session *s, const char *initial)
 {
+	/* three fields at their limit and two NULs fit: longer is too long */
 	char buf[3 * SASL_FIELD_MAX + 8];
 	struct sasl_plain p;
-	enum reply_id r = RP_NONE;
+	enum reply_id r;
 	int len;
 
 	if (*initial) {
-		len = sasl_base64_decode(initial, buf, sizeof(buf));
-		if (len < 0)
-			r = RP_AUTH_BASE64;
+		r = auth_decode(initial, buf, sizeof(buf), &len);
 	} else {
 		r = auth_step(s, "", buf, sizeof(buf), &len);
 		if (r == RP_NONE && s->state == ST_CLOSING)
 			return RP_NONE;
 	}
 	if (r == RP_NONE) {
+		int pr = sasl_plain_parse(buf, (size_t)len, &p);
+
 		/* RFC 4616 §2: an authzid other than the authcid is refused */
-		if (!sasl_plain_parse(buf, (size_t)len, &p) || (p.authzid[0] && strcasecmp(p.authzid, p.authcid)))
+		if (pr == -EMSGSIZE)
+			r = RP_AUTH_FIELD_TOO_LONG;
+		else if (pr < 0 || (p.authzid[0] && strcasecmp(p.authzid, p.authcid)))
 			r = auth_result(s, "PLAIN", p.authcid[0] ? p.authcid : "(malformed)", "");
 		else
 			r = auth_result(s, "PLAIN", p.authcid, p.passwd);
@@ -1069,21 +1090,23 @@ static enum reply_id auth_plain(struct session *s, const char *initial)
 
 static enum reply_id auth_login(struct session *s, const char *initial)
 {
+	/* room for one octet past the limit: a longer field is seen as such */
 	char user[SASL_FIELD_MAX + 4], pass[SASL_FIELD_MAX + 4];
-	enum reply_id r = RP_NONE;
+	enum reply_id r;
 	int len;
 
 	/* RFC 4954 allows an initial response: the user name */
-	if (*initial) {
-		if (sasl_base64_decode(initial, user, sizeof(user)) < 0)
-			return RP_AUTH_BASE64;
-	} else if ((r = auth_step(s, "VXNlcm5hbWU6", user, sizeof(user), &len)) != RP_NONE
-		   || s->state == ST_CLOSING) {
-		return r;
+	if (*initial)
+		r = auth_decode(initial, user, sizeof(user), &len);
+	else if ((r = auth_step(s, "VXNlcm5hbWU6", user, sizeof(user), &len)) == RP_NONE && s->state == ST_CLOSING)
+		return RP_NONE;
+	if (r == RP_NONE && len > SASL_FIELD_MAX)
+		r = RP_AUTH_FIELD_TOO_LONG;
+	if (r == RP_NONE) {
+		r = auth_step(s, "UGFzc3dvcmQ6", pass, sizeof(pass), &len);
+		if (r == RP_NONE && s->state != ST_CLOSING)
+			r = len > SASL_FIELD_MAX ? RP_AUTH_FIELD_TOO_LONG : auth_result(s, "LOGIN", user, pass);
 	}
-	r = auth_step(s, "UGFzc3dvcmQ6", pass, sizeof(pass), &len);
-	if (r == RP_NONE && s->state != ST_CLOSING)
-		r = auth_result(s, "LOGIN", user, pass);
 	explicit_bzero(user, sizeof(user));
 	explicit_bzero(pass, sizeof(pass));
 	return r;
@@ -1092,6 +1115,8 @@ static enum reply_id auth_login(struct session *s, const char *initial)
 static enum reply_id cmd_auth(struct session *s, char *arg)
 {
 	char *initial = arg;
+	const char *mech;
+	enum reply_id r;
 
 	if (s->state == ST_CONNECTED)
 		return RP_NEED_HELO;	/* AUTH is an ESMTP extension */
@@ -1107,11 +1132,19 @@ static enum reply_id cmd_auth(struct session *s, char *arg)
 		initial++;
 	if ((strcasecmp(arg, "PLAIN") == 0 || strcasecmp(arg, "LOGIN") == 0) && !auth_plain_enabled(s->lst))
 		return RP_AUTH_MECH;	/* auth { plainAuthEnabled = false } */
+	/* @arg is in s->line, which the exchange reuses and wipes */
 	if (strcasecmp(arg, "PLAIN") == 0)
-		return auth_plain(s, initial);
-	if (strcasecmp(arg, "LOGIN") == 0)
-		return auth_login(s, initial);
-	return *arg ? RP_AUTH_MECH : RP_ARG_SYNTAX;
+		mech = "PLAIN";
+	else if (strcasecmp(arg, "LOGIN") == 0)
+		mech = "LOGIN";
+	else
+		return *arg ? RP_AUTH_MECH : RP_ARG_SYNTAX;
+	r = mech[0] == 'P' ? auth_plain(s, initial) : auth_login(s, initial);
+	/* a protocol error, not a failed login: no "authentication failed"
+	 * line (units/fail2ban), no delay, not one of AUTH_MAX_FAILURES */
+	if (r == RP_AUTH_FIELD_TOO_LONG)
+		log_msg(LOG_INFO, "AUTH %s field longer than %d octets from [%s]", mech, SASL_FIELD_MAX, s->peer_text);
+	return r;
 }
 
 /* ---- the command table and dispatcher ------------------------------------- */
@@ -1300,6 +1333,7 @@ void session_run(struct session *s)
 		}
 	}
 	while (s->state != ST_CLOSING) {
+		size_t raw_len;
 		int res;
 
 		lr_init(&lr, s->line, sizeof(s->line));
@@ -1326,11 +1360,12 @@ void session_run(struct session *s)
 		}
 		/* trailing white space is a common client slip (RFC 5321
 		 * §4.1.1 has none); it must not turn "EHLO name " into 501 */
+		raw_len = lr.len;
 		while (lr.len > 0 && (lr.buf[lr.len - 1] == ' ' || lr.buf[lr.len - 1] == '\t'))
 			lr.buf[--lr.len] = '\0';
 		dispatch(s, lr.buf);
 		/* the line may have held a password (AUTH PLAIN initial response) */
-		explicit_bzero(s->line, lr.len);
+		explicit_bzero(s->line, raw_len);
 	}
 	conn_flush(c);
 	log_msg(LOG_INFO, "disconnect from [%s] commands=%u errors=%u", s->peer_text, s->commands, s->errors);

@@ -132,6 +132,50 @@ b64() { printf '%b' "$1" | base64 -w0; }
 	assert_line --index 12 '501 5.5.2 Invalid base64 data'
 }
 
+@test "a SASL field over 255 octets: 501 5.5.2, not a failed login (no delay, no fail2ban line, not counted)" {
+	local p255 p256 u256
+	p255=$(printf 'p%.0s' {1..255})
+	p256=${p255}p
+	u256=$(printf 'u%.0s' {1..247})@example.org
+	printf 'erin@example.org:{PLAIN}%s\nfrank@example.org:{PLAIN}%s\n' "$p256" "$p255" >>"$T/users"
+	# four too-long attempts (PLAIN initial response, PLAIN after 334,
+	# LOGIN password, LOGIN user name), then the right password: had they
+	# counted, the third would have ended the session with 421
+	SECONDS=0
+	dialogue 192.0.2.1 "EHLO c\r\nAUTH PLAIN $(b64 "\\0erin@example.org\\0$p256")\r\nAUTH PLAIN\r\n$(b64 "\\0erin@example.org\\0$p256")\r\nAUTH LOGIN $(b64 erin@example.org)\r\n$(b64 "$p256")\r\nAUTH LOGIN\r\n$(b64 "$u256")\r\nAUTH PLAIN $(b64 "\\0frank@example.org\\0$p255")\r\nQUIT\r\n"
+	assert_line --index 7 '501 5.5.2 Authentication field longer than 255 octets'
+	assert_line --index 8 '334 '
+	assert_line --index 9 '501 5.5.2 Authentication field longer than 255 octets'
+	assert_line --index 10 '334 UGFzc3dvcmQ6'
+	assert_line --index 11 '501 5.5.2 Authentication field longer than 255 octets'
+	assert_line --index 12 '334 VXNlcm5hbWU6'
+	assert_line --index 13 '501 5.5.2 Authentication field longer than 255 octets'
+	# a 255-octet password is still checked, and it is right
+	assert_line --index 14 '235 2.7.0 Authentication successful'
+	refute_output --partial '535'
+	refute_output --partial '421'
+	[ "$SECONDS" -lt 3 ]
+	run grep -c 'authentication failed' "$T/log"
+	assert_output 0
+	[ "$(grep -c 'AUTH PLAIN field longer than 255 octets from \[192.0.2.1\]' "$T/log")" -eq 2 ]
+	[ "$(grep -c 'AUTH LOGIN field longer than 255 octets from \[192.0.2.1\]' "$T/log")" -eq 2 ]
+}
+
+@test "AUTH lines leave no trace in memory: the input buffer and an over-long line are wiped" {
+	local pass
+	pass=right-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	printf 'gina@example.org:{PLAIN}%s\n' "$pass" >>"$T/users"
+	# each step, then NOOP; while smtpd waits, its writable memory is
+	# searched for the base64 it was sent (tests/auth/memscan.py)
+	run python3 "$BATS_TEST_DIRNAME/memscan.py" "$SMTPD" "$T/c.conf" gina@example.org "$pass"
+	assert_success
+	assert_line 'plain-initial clean (reply 535 5.7.8)'
+	assert_line 'overlong-cmd clean (reply 500 5.5.2)'
+	assert_line 'overlong-334 clean (reply 500 5.5.6)'
+	assert_line 'login clean (reply 535 5.7.8)'
+	assert_line 'plain-334 clean (reply 235 2.7.0)'
+}
+
 @test "A6: a second AUTH after success is 503; AUTH inside a transaction is 503" {
 	local good
 	good=$(b64 '\0alice@example.org\0secret')

@@ -58,20 +58,30 @@ static void test_plain(void)
 {
 	struct sasl_plain p;
 
-	ok(sasl_plain_parse("\0alice\0secret", 13, &p) && !p.authzid[0]
+	ok(sasl_plain_parse("\0alice\0secret", 13, &p) == 0 && !p.authzid[0]
 	   && !strcmp(p.authcid, "alice") && !strcmp(p.passwd, "secret"), "PLAIN without authzid");
-	ok(sasl_plain_parse("z\0alice\0secret", 14, &p) && !strcmp(p.authzid, "z"), "PLAIN with authzid");
-	ok(!sasl_plain_parse("alice\0secret", 12, &p), "PLAIN with one NUL is malformed");
-	ok(!sasl_plain_parse("\0\0secret", 8, &p), "PLAIN with an empty authcid is malformed");
-	ok(!sasl_plain_parse("\0alice\0", 7, &p), "PLAIN with an empty password is malformed");
-	ok(!sasl_plain_parse("\0alice\0se\0cret", 14, &p), "PLAIN with a NUL in the password is malformed");
+	ok(sasl_plain_parse("z\0alice\0secret", 14, &p) == 0 && !strcmp(p.authzid, "z"), "PLAIN with authzid");
+	ok(sasl_plain_parse("alice\0secret", 12, &p) == -EINVAL, "PLAIN with one NUL is malformed");
+	ok(sasl_plain_parse("\0\0secret", 8, &p) == -EINVAL, "PLAIN with an empty authcid is malformed");
+	ok(sasl_plain_parse("\0alice\0", 7, &p) == -EINVAL, "PLAIN with an empty password is malformed");
+	ok(sasl_plain_parse("\0alice\0se\0cret", 14, &p) == -EINVAL, "PLAIN with a NUL in the password is malformed");
 	{
 		char big[300 + 8];
 
 		memset(big, 'a', sizeof(big));
 		big[0] = '\0';
 		big[300] = '\0';
-		ok(!sasl_plain_parse(big, sizeof(big), &p), "PLAIN with a 299-octet authcid is malformed");
+		ok(sasl_plain_parse(big, sizeof(big), &p) == -EMSGSIZE, "PLAIN with a 299-octet authcid: too long (-EMSGSIZE)");
+	}
+	{
+		/* the limit is RFC 4616's 255 octets per field, each field */
+		char msg[1 + 5 + 1 + 256];
+
+		memset(msg, 'p', sizeof(msg));
+		memcpy(msg, "\0alice\0", 7);
+		ok(sasl_plain_parse(msg, 7 + 255, &p) == 0 && strlen(p.passwd) == 255,
+		   "PLAIN with a 255-octet password parses");
+		ok(sasl_plain_parse(msg, 7 + 256, &p) == -EMSGSIZE, "PLAIN with a 256-octet password: -EMSGSIZE, not malformed");
 	}
 }
 

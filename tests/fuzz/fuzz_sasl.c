@@ -32,14 +32,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (strcmp(again, text) != 0 && strlen(text) == size)
 				abort();
 		}
-		if (sasl_plain_parse(out, (size_t)n, &p)) {
+		if (sasl_plain_parse(out, (size_t)n, &p) == 0) {
 			if (!p.authcid[0] || !p.passwd[0] || strlen(p.authcid) > SASL_FIELD_MAX
 			    || strlen(p.passwd) > SASL_FIELD_MAX || strlen(p.authzid) > SASL_FIELD_MAX)
 				abort();
 		}
 	}
 	/* the raw bytes as a PLAIN message too */
-	if (sasl_plain_parse((const char *)data, size, &p) && (!p.authcid[0] || !p.passwd[0]))
+	if (sasl_plain_parse((const char *)data, size, &p) == 0 && (!p.authcid[0] || !p.passwd[0]))
 		abort();
 	free(text);
 	return 0;

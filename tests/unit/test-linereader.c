@@ -286,6 +286,41 @@ static void differential(void)
 	free(got.s);
 }
 
+static bool all_zero(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* An over-long line (an AUTH line with a password in it) leaves nothing
+ * of itself in the buffer: not while it is being drained, not after
+ * LR_TOO_LONG, whether it came whole or one byte at a time. */
+static void overlong_wiped(void)
+{
+	static char buf[COMMAND_LINE_MAX];
+	char *secret = repeat('S', 3 * COMMAND_LINE_MAX);
+	struct line_reader lr;
+	size_t used;
+	enum lr_result r;
+
+	memcpy(secret, "AUTH PLAIN ", 11);
+	lr_init(&lr, buf, sizeof(buf));
+	r = lr_feed(&lr, secret, strlen(secret), &used);
+	ok(r == LR_NEED_MORE && all_zero(buf, sizeof(buf)), "over-long line, no LF yet: the buffer is already wiped");
+	r = lr_feed(&lr, "\r\n", 2, &used);
+	ok(r == LR_TOO_LONG && all_zero(buf, sizeof(buf)), "over-long line ended: LR_TOO_LONG, buffer all zero");
+
+	lr_init(&lr, buf, sizeof(buf));
+	for (size_t i = 0; secret[i]; i++)
+		lr_feed(&lr, secret + i, 1, &used);
+	ok(all_zero(buf, sizeof(buf)), "over-long line one byte at a time: buffer all zero");
+	r = lr_feed(&lr, "\n", 1, &used);
+	is_int(r, LR_TOO_LONG, "and it is reported once at its LF");
+	free(secret);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
@@ -294,5 +329,6 @@ int main(void)
 	long_lines();
 	many_lines();
 	differential();
+	overlong_wiped();
 	return done();
 }
