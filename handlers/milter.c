@@ -94,9 +94,12 @@ static const struct {
 	{ "{client_port}", ST(CONNECT) },
 	{ "{client_name}", ST(CONNECT) },
 	{ "{client_ptr}", ST(CONNECT) },
-	{ "{tls_version}", ST(HELO) },
+	{ "{tls_version}", ST(HELO) },		/* "TLS1.3" (GnuTLS' names) */
+	{ "{cipher}", ST(HELO) },		/* "AES-256-GCM" */
 	{ "i", ST(ENVFROM) | ST(ENVRCPT) | ST(DATA) | ST(EOH) | ST(EOM) },	/* message id */
-	{ "{auth_authen}", ST(ENVFROM) },
+	{ "{auth_type}", ST(ENVFROM) },		/* the SASL mechanism */
+	{ "{auth_authen}", ST(ENVFROM) },	/* the SASL user */
+	{ "{auth_author}", ST(ENVFROM) },	/* MAIL's AUTH=, xtext decoded */
 	{ "{mail_addr}", ST(ENVFROM) },
 	{ "{rcpt_addr}", ST(ENVRCPT) },
 #undef ST
@@ -113,8 +116,8 @@ unsigned milter_macro_stages(const char *name)
 const char *milter_macro_names(void)
 {
 	return "j _ v {daemon_name} {daemon_addr} {daemon_port} {client_addr} {client_port} "
-	       "{client_name} {client_ptr} {tls_version} i {auth_authen} "
-	       "{mail_addr} {rcpt_addr}";
+	       "{client_name} {client_ptr} {tls_version} {cipher} i {auth_type} {auth_authen} "
+	       "{auth_author} {mail_addr} {rcpt_addr}";
 }
 
 /* ---- the connection ------------------------------------------------------ */

@@ -350,7 +350,7 @@ static bool sender_owned(struct session *s, const struct mailbox *from)
 static enum reply_id cmd_mail(struct session *s, char *arg)
 {
 	struct transaction *t = &s->txn;
-	const char *p;
+	const char *p, *params;
 	enum addr_result ar;
 	bool body8 = false, utf8 = false;
 	struct dsn_mail dsn = { 0 };
@@ -362,6 +362,7 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 	ar = address_parse_path(arg + 5, ADDR_REVERSE, s->lst->brackets_enforce, &t->from, &p);
 	if (ar != ADDR_OK)
 		return path_error(ar, true);
+	params = p;
 	/* RFC 5321 §4.1.2 Mail-parameters */
 	while (*p) {
 		char key[32], value[DSN_PARAMS_MAX];
@@ -414,7 +415,10 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 			esc_text(s->auth_user, e_user, sizeof(e_user)), esc_text(text, e_from, sizeof(e_from)));
 		return RP_SENDER_NOT_OWNED;
 	}
-	if ((r = chain_run_mail(s, &t->from)) != RP_NONE)
+	s->cmd_params = params;
+	r = chain_run_mail(s, &t->from);
+	s->cmd_params = "";
+	if (r != RP_NONE)
 		return r;
 	t->smtputf8 = utf8;
 	dsn_mail_format(&dsn, dsn_text, sizeof(dsn_text));
@@ -496,7 +500,7 @@ static enum reply_id cmd_rcpt(struct session *s, char *arg)
 {
 	struct transaction *t = &s->txn;
 	struct mailbox to;
-	const char *p;
+	const char *p, *params;
 	enum addr_result ar;
 	enum reply_id r;
 	struct rcpt *rc;
@@ -507,6 +511,7 @@ static enum reply_id cmd_rcpt(struct session *s, char *arg)
 	ar = address_parse_path(arg + 3, ADDR_FORWARD, s->lst->brackets_enforce, &to, &p);
 	if (ar != ADDR_OK)
 		return path_error(ar, false);
+	params = p;
 	/* RFC 3461 §4.1, §4.2: the only RCPT parameters we know */
 	while (*p) {
 		char key[32], value[DSN_PARAMS_MAX];
@@ -531,7 +536,9 @@ static enum reply_id cmd_rcpt(struct session *s, char *arg)
 	if (t->rcpt_attempts >= (unsigned long)s->lst->max_rcpt_commands)
 		return RP_TOO_MANY_RCPTS;
 	t->rcpt_attempts++;
+	s->cmd_params = params;
 	r = chain_run_rcpt(s, &to);
+	s->cmd_params = "";
 	if (r != RP_NONE && reply_get(r)->code < 400)
 		return r;	/* accepted, not added: a duplicate */
 	if (r != RP_NONE) {
@@ -940,6 +947,7 @@ static enum reply_id cmd_starttls(struct session *s, char *arg)
 	s->helo[0] = '\0';
 	s->esmtp = false;
 	s->auth_user[0] = '\0';
+	s->auth_mech = NULL;
 	s->state = ST_CONNECTED;
 	return RP_NONE;
 }
@@ -1031,6 +1039,7 @@ static enum reply_id auth_result(struct session *s, const char *mech, const char
 	log_escape(name, strlen(name), esc, sizeof(esc));
 	if (r == 0) {
 		snprintf(s->auth_user, sizeof(s->auth_user), "%s", name);
+		s->auth_mech = mech;	/* a literal */
 		log_msg(LOG_INFO, "authenticated user=%s mechanism=%s from [%s]", esc, mech, s->peer_text);
 		return RP_AUTH_OK;
 	}

@@ -75,6 +75,10 @@ struct session {
 	bool tls_active;
 	char tls_info[128];		/* "TLS1.3 ..." for Received */
 	char auth_user[ADDR_TEXT_MAX];	/* "" unless authenticated */
+	const char *auth_mech;		/* its SASL mechanism, or NULL */
+	/* The ESMTP parameters of the MAIL or RCPT command whose hooks run,
+	 * as the client sent them (milters get them); "" otherwise. */
+	const char *cmd_params;
 	unsigned errors;
 	unsigned auth_failures;
 	unsigned commands;

@@ -27,8 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
+#include "dsn.h"
 #include "heldmsg.h"
 #include "log.h"
 #include "milter.h"
@@ -195,6 +197,7 @@ struct milter_state {
 	size_t n;
 	struct session *s;
 	char mail_addr[ADDR_TEXT_MAX];
+	char auth_author[ADDR_TEXT_MAX];	/* MAIL's AUTH=, decoded; "" if none */
 	char rcpt_addr[ADDR_TEXT_MAX];
 	char client_port[8], daemon_addr[64], daemon_port[8];
 	char msgid[32];			/* the id the transaction's message gets */
@@ -232,10 +235,20 @@ static const char *macro(void *ctx, const char *name, char *buf, size_t size)
 		snprintf(buf, size, "%.*s", (int)strcspn(s->tls_info, " "), s->tls_info);
 		return buf;
 	}
+	if (strcmp(name, "{cipher}") == 0) {
+		/* tls.c writes "VERSION with cipher NAME" */
+		const char *c = s->tls_active ? strstr(s->tls_info, " with cipher ") : NULL;
+
+		return c ? c + strlen(" with cipher ") : NULL;
+	}
 	if (strcmp(name, "i") == 0)
 		return st->msgid[0] ? st->msgid : NULL;
+	if (strcmp(name, "{auth_type}") == 0)
+		return s->auth_user[0] ? s->auth_mech : NULL;
 	if (strcmp(name, "{auth_authen}") == 0)
 		return s->auth_user[0] ? s->auth_user : NULL;
+	if (strcmp(name, "{auth_author}") == 0)
+		return s->auth_user[0] && st->auth_author[0] ? st->auth_author : NULL;
 	if (strcmp(name, "{mail_addr}") == 0)
 		return st->mail_addr;
 	if (strcmp(name, "{rcpt_addr}") == 0)
@@ -352,16 +365,49 @@ static enum reply_id on_helo(struct hook *h, const char *name)
 	return RP_NONE;
 }
 
+/* The strings of a MAIL or RCPT event, as Postfix sends them: the path
+ * in angle brackets, then each ESMTP parameter as the client wrote it
+ * (session.c has checked their syntax: no control characters).  The
+ * strings point into @buf. */
+#define ESMTP_PARAMS_MAX 16
+static void event_args(const char *addr, const char *params, char *buf, size_t size,
+		       const char *args[ESMTP_PARAMS_MAX + 2])
+{
+	size_t n = 0, used;
+
+	used = (size_t)snprintf(buf, size, "<%s>", addr) + 1;
+	args[n++] = buf;
+	for (const char *p = params ? params : ""; *p && n <= ESMTP_PARAMS_MAX; ) {
+		size_t len;
+
+		p += strspn(p, " ");
+		len = strcspn(p, " ");
+		if (len == 0 || used + len + 1 > size)
+			break;
+		memcpy(buf + used, p, len);
+		buf[used + len] = '\0';
+		args[n++] = buf + used;
+		used += len + 1;
+		p += len;
+	}
+	args[n] = NULL;
+}
+
 static enum reply_id on_mail(struct hook *h, const struct mailbox *from)
 {
 	struct milter_state *st = h->state;
-	char arg[ADDR_TEXT_MAX + 2];
-	const char *args[] = { arg, NULL };
+	char buf[ADDR_TEXT_MAX + COMMAND_LINE_MAX];
+	const char *args[ESMTP_PARAMS_MAX + 2];
 
 	/* session.c numbers the message at DATA: id.(ntxn + 1) */
 	snprintf(st->msgid, sizeof(st->msgid), "%s.%u", h->s->id, h->s->ntxn + 1);
 	mailbox_format(from, st->mail_addr, sizeof(st->mail_addr));
-	snprintf(arg, sizeof(arg), "<%s>", st->mail_addr);
+	event_args(st->mail_addr, h->s->cmd_params, buf, sizeof(buf), args);
+	st->auth_author[0] = '\0';
+	for (size_t i = 1; args[i]; i++)
+		if (strncasecmp(args[i], "AUTH=", 5) == 0)
+			if (xtext_decode(args[i] + 5, st->auth_author, sizeof(st->auth_author)) < 0)
+				st->auth_author[0] = '\0';
 	st->discard = false;
 	EACH_FILTER(h, milter_mail(m, args, &v_));
 	return RP_NONE;
@@ -370,11 +416,11 @@ static enum reply_id on_mail(struct hook *h, const struct mailbox *from)
 static enum reply_id on_rcpt(struct hook *h, const struct mailbox *to)
 {
 	struct milter_state *st = h->state;
-	char arg[ADDR_TEXT_MAX + 2];
-	const char *args[] = { arg, NULL };
+	char buf[ADDR_TEXT_MAX + COMMAND_LINE_MAX];
+	const char *args[ESMTP_PARAMS_MAX + 2];
 
 	mailbox_format(to, st->rcpt_addr, sizeof(st->rcpt_addr));
-	snprintf(arg, sizeof(arg), "<%s>", st->rcpt_addr);
+	event_args(st->rcpt_addr, h->s->cmd_params, buf, sizeof(buf), args);
 	EACH_FILTER(h, milter_rcpt(m, args, &v_));
 	return RP_NONE;
 }

@@ -80,6 +80,77 @@ stored() {
 	[ "$(mlog '[r["macros"] for r in all("D")]')" = '[{"j": "mx.test.example"}, {"{rcpt_addr}": "alice@example.org"}]' ]
 }
 
+@test "MAIL and RCPT: the path, then each ESMTP parameter as the client sent it (Postfix's argv)" {
+	echo 'remoteDelivery { }' >>"$CONF"	# DSN offered: RCPT takes NOTIFY/ORCPT
+	run smtp "EHLO client.example" "MAIL FROM:<sender@remote.example> SIZE=120 body=8BITMIME RET=HDRS ENVID=a+2Bb" \
+		"RCPT TO:<alice@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alice@example.org" \
+		DATA "${MSG[@]}" QUIT
+	assert_line --partial "250 2.0.0"
+	[ "$(mlog 'first("M")["strs"]')" = '["<sender@remote.example>", "SIZE=120", "body=8BITMIME", "RET=HDRS", "ENVID=a+2Bb"]' ]
+	[ "$(mlog 'first("R")["strs"]')" = '["<alice@example.org>", "NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;alice@example.org"]' ]
+}
+
+@test "macros: {auth_type}, {auth_authen}, {auth_author} at MAIL after AUTH, none without" {
+	auth="AUTH PLAIN $(printf '\0alice@example.org\0alicepw' | base64 -w0)"
+	# authRequired: AUTH offered to clients outside authorizedAddresses
+	sed -i 's|^\(\s*\)helloName = .*|&\n\1authRequired = true|' "$CONF"
+	PEER=192.0.2.7 run smtp "EHLO client.example" "$auth" "MAIL FROM:<alice@example.org> AUTH=alice+40example.org" \
+		"RCPT TO:<alice@example.org>" DATA "${MSG[@]}" QUIT
+	assert_line --partial "250 2.0.0"
+	[ "$(mlog 'first("M")["strs"]')" = '["<alice@example.org>", "AUTH=alice+40example.org"]' ]
+	[ "$(mlog '[r for r in all("D") if r["stage"] == "M"][0]["macros"]["{auth_type}"]')" = PLAIN ]
+	[ "$(mlog '[r for r in all("D") if r["stage"] == "M"][0]["macros"]["{auth_authen}"]')" = alice@example.org ]
+	# xtext decoded, as Postfix's sasl_sender
+	[ "$(mlog '[r for r in all("D") if r["stage"] == "M"][0]["macros"]["{auth_author}"]')" = alice@example.org ]
+	# not authenticated: an AUTH= parameter names nobody
+	run smtp "EHLO client.example" "MAIL FROM:<sender@remote.example> AUTH=<>" \
+		"RCPT TO:<alice@example.org>" DATA "${MSG[@]}" QUIT
+	assert_line --partial "250 2.0.0"
+	[ "$(mlog 'sorted([r for r in all("D") if r["stage"] == "M"][0]["macros"])')" = '["i", "{mail_addr}"]' ]
+}
+
+@test "macros: {tls_version} and {cipher} at HELO after STARTTLS, none before" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=mx.test.example \
+		-keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+	sed -i "s|^\(\s*\)handler {|\1tls { startTLS = true certificates = \"$T/cert.pem\" privateKey = \"$T/key.pem\" }\n&|" "$CONF"
+	start_socket
+	python3 - "$PORT" <<-'EOF'
+		import socket, ssl, sys
+		s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+		f = s.makefile("rb")
+		def reply():
+		    while True:
+		        line = f.readline()
+		        if line[3:4] != b"-":
+		            return line
+		def cmd(c):
+		    s.sendall(c + b"\r\n")
+		    return reply()
+		reply()
+		cmd(b"EHLO before.example")
+		r = cmd(b"STARTTLS")
+		assert r.startswith(b"220"), r
+		ctx = ssl.create_default_context()
+		ctx.check_hostname = False
+		ctx.verify_mode = ssl.CERT_NONE
+		s = ctx.wrap_socket(s)
+		f = s.makefile("rb")
+		cmd(b"EHLO client.example")
+		cmd(b"MAIL FROM:<sender@remote.example>")
+		cmd(b"RCPT TO:<alice@example.org>")
+		cmd(b"DATA")
+		assert cmd(b"Subject: tls\r\n\r\nbody\r\n.").startswith(b"250")
+		cmd(b"QUIT")
+	EOF
+	# the filter's last connection: HELO before.example had no macros
+	helo=$(mlog '[r["macros"] for r in all("D") if r["stage"] == "H"]')
+	[ "$(mlog 'len(all("H"))')" = 2 ]
+	[ "$(mlog '[r for r in all("D") if r["stage"] == "H"][0]["macros"]["{tls_version}"]')" = TLS1.3 ]
+	run mlog '[r for r in all("D") if r["stage"] == "H"][0]["macros"]["{cipher}"]'
+	assert_output --regexp '^[A-Z0-9-]+$'
+	[ "$(mlog 'len([r for r in all("D") if r["stage"] == "H"])')" = 1 ] || fail "HELO macros: $helo"
+}
+
 @test "headers: leading space stripped, folding sent as LF; body as received; nothing after the body" {
 	send_msg
 	[ "$(mlog '[r["strs"] for r in all("L")]')" = '[["From", "alice@example.org"], ["Subject", "a folded\n subject line"], ["X-Tight", "value"]]' ]
