@@ -4,6 +4,7 @@
  * option connectionTimeout and connectiontimeout. */
 #include "james.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stddef.h>
 #include <errno.h>
@@ -85,6 +86,10 @@ struct tr {
 	size_t remotelen;
 	const char *remote_file;
 	long remote_line;
+	char *dns;		/* dnsservice { } lines, NULL = none */
+	size_t dnslen;
+	const char *dns_file;
+	long dns_line;
 };
 
 /* ---- diagnostics ---------------------------------------------------------- */
@@ -1395,6 +1400,132 @@ static void remote_delivery(struct tr *t, xmlNodePtr m)
 	fclose(f);
 }
 
+/* ---- dnsservice.xml (James 2: <dnsserver> in config.xml) ------------------------
+ * James' DNSJavaService: <servers><server>, <autodiscover> (default true:
+ * the servers of /etc/resolv.conf first, then the listed ones), a cache
+ * and its TTLs.  smtpd's dnsservice { } has servers (up to 3 IPv4
+ * addresses; empty = /etc/resolv.conf) and timeout (handlers/dns.c). */
+
+#define DNS_SERVERS_MAX 3	/* MAXNS: what the libc resolver asks */
+#define DNS_TIMEOUT_MAX 30	/* RES_MAXRETRANS */
+
+static const struct {
+	const char *name;
+	const char *why;
+} dns_dropped[] = {
+	{ "maxcachesize", "a process serves one connection and keeps no DNS cache: run a caching resolver (unbound) and name it in servers" },
+	{ "inheritTTL", NULL }, { "inheritNegativeTTL", NULL }, { "cacheFallbackTTL", NULL },
+	{ "cacheMinTTL", NULL }, { "cacheMaxTTL", NULL }, { "negativeCacheFallbackTTL", NULL },
+	{ "negativeCacheMinTTL", NULL }, { "negativeCacheMaxTTL", NULL },
+	{ "authoritative", "answers are taken as the resolver gives them" },
+	{ "searchpaths", "names are looked up as given, without a search path" },
+	{ "singleIPperMX", "smtpd-relay tries the addresses of every MX, up to remoteDelivery { mxAddressLimit }" },
+	{ "verbose", "each failed lookup is logged" },
+	{ "setAsDNSJavaDefault", "there is no Java here" },
+};
+
+static void dns_servers(struct tr *t, xmlNodePtr servers, FILE *f, size_t *n)
+{
+	for (xmlNodePtr c = servers->children; c; c = c->next) {
+		struct in_addr a;
+		char *v;
+
+		if (!is(c, "server"))
+			continue;
+		v = text_of(c);
+		if (inet_pton(AF_INET, v, &a) != 1) {
+			warn(t, c, "DNS server '%s' is not an IPv4 address, which is all the libc resolver's settings take; "
+			     "dropped (name a local resolver on 127.0.0.1, or leave servers empty for /etc/resolv.conf)", v);
+		} else if (*n == DNS_SERVERS_MAX) {
+			warn(t, c, "DNS server %s: the libc resolver asks at most %d servers; dropped", v, DNS_SERVERS_MAX);
+		} else {
+			fprintf(f, "%s \"%s\"", *n ? "," : "", v);
+			++*n;
+		}
+		free(v);
+	}
+}
+
+static void dns_service(struct tr *t, xmlNodePtr d)
+{
+	char *list = NULL;
+	size_t listlen, n = 0, i;
+	long timeout = 0;
+	bool autodiscover = true;
+	xmlNodePtr servers_el = NULL, auto_el = NULL;
+	FILE *f;
+
+	if (t->dns) {
+		warn(t, d, "a second <%s>: only the first is translated", ename(d));
+		return;
+	}
+	t->found = true;
+	t->dns_file = t->file;
+	t->dns_line = xmlGetLineNo(d);
+	if (!(f = open_memstream(&list, &listlen)))
+		abort();
+	for (xmlNodePtr c = d->children; c; c = c->next) {
+		char *v;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (is(c, "servers")) {
+			servers_el = c;
+			dns_servers(t, c, f, &n);
+			continue;
+		}
+		if (is(c, "autodiscover") || is(c, "timeout")) {
+			v = text_of(c);
+			if (is(c, "timeout")) {
+				if (parse_long(v, &timeout) < 0 || timeout < 1 || timeout > DNS_TIMEOUT_MAX) {
+					warn(t, c, "<timeout>%s</timeout>: dnsservice { timeout } is 1 to %d seconds; "
+					     "not carried over (default 5)", v, DNS_TIMEOUT_MAX);
+					timeout = 0;
+				}
+			} else if (parse_bool(v, &autodiscover) < 0) {
+				warn(t, c, "<autodiscover>%s</autodiscover> is not true or false; taken as James' default, true", v);
+				autodiscover = true;
+			} else {
+				auto_el = c;
+			}
+			free(v);
+			continue;
+		}
+		for (i = 0; i < sizeof(dns_dropped) / sizeof(dns_dropped[0]); i++)
+			if (strcasecmp(ename(c), dns_dropped[i].name) == 0)
+				break;
+		if (i == sizeof(dns_dropped) / sizeof(dns_dropped[0]))
+			warn(t, c, "<%s> has no equivalent in dnsservice { }; not carried over", ename(c));
+		else
+			warn(t, c, "<%s> is not carried over: %s", ename(c),
+			     dns_dropped[i].why ? dns_dropped[i].why : dns_dropped[0].why);
+	}
+	/* James without servers: /etc/resolv.conf's (autodiscover), else
+	 * 127.0.0.1; with servers and autodiscover, both */
+	if (n == 0 && !autodiscover) {
+		note(t, auto_el, "<autodiscover>false</autodiscover> and no servers: James asked 127.0.0.1; written so");
+		fprintf(f, " \"127.0.0.1\"");
+	} else if (n > 0 && autodiscover) {
+		warn(t, servers_el, "James asked the servers of /etc/resolv.conf first, then these (<autodiscover> %s); "
+		     "here the listed servers replace /etc/resolv.conf: leave servers empty to keep the system's",
+		     auto_el ? "is true" : "defaults to true");
+	}
+	if (n > 0)
+		note(t, servers_el, "dnsservice { } serves the handlers; smtpd-relay asks remoteDelivery { dnsServers } "
+		     "(default /etc/resolv.conf): name these there too for James' RemoteDelivery");
+	fclose(f);
+	if (asprintf(&t->dns, "  servers = {%s }%s\n", list ? list : "", n == 0 && autodiscover ? "  # /etc/resolv.conf" : "") < 0)
+		abort();
+	free(list);
+	if (timeout) {
+		char *p = t->dns;
+
+		if (asprintf(&t->dns, "%s  timeout = %ld\n", p, timeout) < 0)
+			abort();
+		free(p);
+	}
+}
+
 static bool is_remote_delivery(xmlNodePtr n)
 {
 	char *cls;
@@ -1421,6 +1552,8 @@ static void walk(struct tr *t, xmlNodePtr parent)
 			domainlist(t, n);
 		else if (is_remote_delivery(n))
 			remote_delivery(t, n);
+		else if (is(n, "dnsservice") || is(n, "dnsserver"))
+			dns_service(t, n);
 		else if (is(n, "smtpservers") || is(n, "lmtpservers")) {
 			/* an empty list is a valid configuration: no listener
 			 * of that kind (James' LMTP-off files) */
@@ -1578,7 +1711,7 @@ static int read_one(struct tr *t, const char *path)
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
 	if (!t->found) {
-		fprintf(t->err, "%s: no <smtpservers>, <lmtpservers>, <domainlist> or RemoteDelivery mailet: not a James configuration file\n", path);
+		fprintf(t->err, "%s: no <smtpservers>, <lmtpservers>, <domainlist>, <dnsservice> or RemoteDelivery mailet: not a James configuration file\n", path);
 		return -EINVAL;
 	}
 	return 0;
@@ -1618,6 +1751,8 @@ int james_translate(const char *const *files, size_t nfiles, const struct james_
 		write_global(out, "aliases", g && g->aliases ? g->aliases : "/etc/smtpd/aliases");
 		write_global(out, "mailboxes", g && g->mailboxes ? g->mailboxes : "/var/mail/%d/%n");
 		write_global(out, "spool", g && g->spool ? g->spool : "/var/spool/smtpd");
+		if (t.dns)
+			fprintf(out, "\ndnsservice {  # %s:%ld\n%s}\n", t.dns_file, t.dns_line, t.dns);
 		for (int lmtp = 0; lmtp < 2; lmtp++)
 			for (size_t i = 0; i < t.nls; i++)
 				if (t.ls[i]->lmtp == (lmtp == 1))
@@ -1637,6 +1772,7 @@ int james_translate(const char *const *files, size_t nfiles, const struct james_
 		free(t.envs[i]);
 	free(t.envs);
 	free(t.remote);
+	free(t.dns);
 	for (size_t i = 0; i < t.nls; i++) {
 		xl_free(t.ls[i]);
 		free(t.ls[i]);

@@ -1,8 +1,8 @@
 /* james.h — translate Apache James' XML configuration into smtpd.conf.
  *
- * Reads smtpserver.xml, lmtpserver.xml and domainlist.xml (James 2's
- * config.xml too) with libxml2, in any order: each file is recognised by
- * its elements.  Both layouts are understood: options under <handler>
+ * Reads smtpserver.xml, lmtpserver.xml, domainlist.xml, dnsservice.xml
+ * and mailetcontainer.xml's RemoteDelivery (James 2's config.xml too)
+ * with libxml2, in any order: each file is recognised by its elements.  Both layouts are understood: options under <handler>
  * (James 2 and early 3.x: connectBacklog, helloName autodetect=...) and
  * options directly under <smtpserver> (James 3: connectionBacklog,
  * connectiontimeout, <auth><announce>).  What cannot be carried over is

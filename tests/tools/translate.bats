@@ -142,6 +142,43 @@ james3() {
 	assert_line "$T/old.xml:10: warning: no <authorizedAddresses>: James relays for every address when authRequired is false; written as 127.0.0.0/8 and ::1, list the networks that may relay"
 }
 
+@test "dnsservice.xml: IPv4 servers (at most 3) and timeout into dnsservice { }; the rest reported with FILE:LINE" {
+	f=$FIXTURES/dnsservice.xml
+	run --separate-stderr "$SMTPD_CONFIG" translate "${GLOBALS[@]}" "$FIXTURES/domainlist.xml" "$f"
+	assert_success
+	assert_line "dnsservice {  # $f:3"
+	assert_line '  servers = { "127.0.0.53", "192.0.2.1", "192.0.2.2" }'
+	assert_line '  timeout = 3'
+	printf '%s\n' "$output" >"$T/dns.conf"
+	use_stderr
+	assert_line "$f:6: warning: DNS server '::1' is not an IPv4 address, which is all the libc resolver's settings take; dropped (name a local resolver on 127.0.0.1, or leave servers empty for /etc/resolv.conf)"
+	assert_line --partial "$f:8: warning: DNS server 'dns.example.net' is not an IPv4 address"
+	assert_line "$f:10: warning: DNS server 192.0.2.3: the libc resolver asks at most 3 servers; dropped"
+	assert_line "$f:4: warning: James asked the servers of /etc/resolv.conf first, then these (<autodiscover> is true); here the listed servers replace /etc/resolv.conf: leave servers empty to keep the system's"
+	assert_line --partial "$f:4: note: dnsservice { } serves the handlers; smtpd-relay asks remoteDelivery { dnsServers }"
+	assert_line "$f:13: warning: <authoritative> is not carried over: answers are taken as the resolver gives them"
+	assert_line "$f:14: warning: <maxcachesize> is not carried over: a process serves one connection and keeps no DNS cache: run a caching resolver (unbound) and name it in servers"
+	assert_line --partial "$f:15: warning: <singleIPperMX> is not carried over"
+	assert_line "$f:17: warning: <somethingElse> has no equivalent in dnsservice { }; not carried over"
+	# what it wrote is a configuration smtpd takes
+	run "$SMTPD" -c "$T/dns.conf" --check
+	assert_success
+}
+
+@test "dnsservice.xml: no servers is /etc/resolv.conf (autodiscover); autodiscover false is 127.0.0.1, as James did" {
+	printf '<dnsservice><servers></servers><maxcachesize>50000</maxcachesize></dnsservice>\n' >"$T/d1.xml"
+	run --separate-stderr "$SMTPD_CONFIG" translate "$T/d1.xml"
+	assert_success
+	assert_line '  servers = { }  # /etc/resolv.conf'
+	refute_line --partial 'timeout'
+	printf '<dnsservice>\n<autodiscover>false</autodiscover>\n</dnsservice>\n' >"$T/d2.xml"
+	run --separate-stderr "$SMTPD_CONFIG" translate "$T/d2.xml"
+	assert_success
+	assert_line '  servers = { "127.0.0.1" }'
+	use_stderr
+	assert_line "$T/d2.xml:2: note: <autodiscover>false</autodiscover> and no servers: James asked 127.0.0.1; written so"
+}
+
 @test "malformed XML: error with the line, exit 65, nothing on stdout" {
 	run --separate-stderr "$SMTPD_CONFIG" translate "$FIXTURES/malformed.xml"
 	assert_failure 65
@@ -155,7 +192,7 @@ james3() {
 	run --separate-stderr "$SMTPD_CONFIG" translate "$T/other.xml"
 	assert_failure 65
 	use_stderr
-	assert_line "$T/other.xml: no <smtpservers>, <lmtpservers>, <domainlist> or RemoteDelivery mailet: not a James configuration file"
+	assert_line "$T/other.xml: no <smtpservers>, <lmtpservers>, <domainlist>, <dnsservice> or RemoteDelivery mailet: not a James configuration file"
 }
 
 @test "a missing file: exit 66; no file: usage, exit 64" {
