@@ -34,12 +34,17 @@ static char *trim(char *s)
 	return s;
 }
 
-int userdb_find(const char *path, const char *address, bool local_domain,
-		char *pass_r, size_t passsize)
+/* Call @fn with each entry of the users file, its name and its password
+ * field (neither NUL-terminated), until it returns true.  0, or -errno
+ * when the file cannot be read. */
+static int users_each(const char *path,
+		      bool (*fn)(const char *name, size_t namelen, const char *field, size_t fieldlen, void *ctx),
+		      void *ctx)
 {
 	FILE *f;
 	char *line = NULL;
 	size_t cap = 0;
+	bool stopped = false;
 	int rc = 0;
 
 	if (!path)
@@ -47,45 +52,60 @@ int userdb_find(const char *path, const char *address, bool local_domain,
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		char *p = line, *colon;
+	while (!stopped && getline(&line, &cap, f) > 0) {
+		char *p = line, *colon, *end;
 
 		while (isspace((unsigned char)*p))
 			p++;
-		if (*p == '#' || *p == '\0')
+		if (*p == '#' || *p == '\0' || !(colon = strchr(p, ':')))
 			continue;
-		colon = strchr(p, ':');
-		if (!colon || !name_matches(p, (size_t)(colon - p), address, local_domain))
-			continue;
-		if (pass_r && passsize) {
-			char *end = strchr(colon + 1, ':');
-			size_t n;
-
-			if (!end)
-				end = colon + 1 + strcspn(colon + 1, "\r\n");
-			n = (size_t)(end - colon - 1);
-			if (n >= passsize)
-				n = passsize - 1;
-			memcpy(pass_r, colon + 1, n);
-			pass_r[n] = '\0';
-		}
-		rc = 1;
-		break;
+		end = strchr(colon + 1, ':');
+		if (!end)
+			end = colon + 1 + strcspn(colon + 1, "\r\n");
+		stopped = fn(p, (size_t)(colon - p), colon + 1, (size_t)(end - colon - 1), ctx);
 	}
 	if (line) {
 		/* the line may hold a password hash */
 		explicit_bzero(line, cap);
 		free(line);
 	}
-	if (ferror(f) && rc == 0)
+	if (ferror(f) && !stopped)
 		rc = -EIO;
 	fclose(f);
 	return rc;
 }
 
-/* A yescrypt hash of a random password: checking an unknown user costs
- * the same as checking a known one. */
-static const char dummy_hash[] = "$y$j9T$8xey9DeRCZVddRoXE/xiM1$exY/pdQ1mY6FyLbceRZZQPaMSlljB4RHgcSoqEFTQj1";
+struct find_ctx {
+	const char *address;
+	bool local_domain;
+	bool found;
+	char *pass_r;
+	size_t passsize;
+};
+
+static bool find_line(const char *name, size_t namelen, const char *field, size_t fieldlen, void *ctx)
+{
+	struct find_ctx *fc = ctx;
+
+	if (!name_matches(name, namelen, fc->address, fc->local_domain))
+		return false;
+	if (fc->pass_r && fc->passsize) {
+		size_t n = fieldlen < fc->passsize ? fieldlen : fc->passsize - 1;
+
+		memcpy(fc->pass_r, field, n);
+		fc->pass_r[n] = '\0';
+	}
+	return fc->found = true;
+}
+
+int userdb_find(const char *path, const char *address, bool local_domain,
+		char *pass_r, size_t passsize)
+{
+	struct find_ctx fc = { address, local_domain, false, pass_r, passsize };
+	int r = users_each(path, find_line, &fc);
+
+	return r < 0 ? r : fc.found;
+}
 
 static bool equal_ct(const char *a, const char *b)
 {
@@ -117,40 +137,130 @@ bool userdb_is_plain(const char *field)
 	return strncasecmp(field, "{PLAIN}", 7) == 0;
 }
 
-int userdb_verify(const char *path, const char *user, bool local_domain, const char *password)
+/* A yescrypt hash of a random password: the cost of a check when the
+ * file has no crypt hash at all. */
+static const char dummy_hash[] = "$y$j9T$8xey9DeRCZVddRoXE/xiM1$exY/pdQ1mY6FyLbceRZZQPaMSlljB4RHgcSoqEFTQj1";
+
+/* Cost classes a check runs, at most: a file with more loses the promise
+ * for the users of the classes past this many (smtpd.conf(5)). */
+#define COST_CLASSES 8
+
+/* What one check runs: one crypt per cost class in the file (a class is
+ * a scheme and its cost parameters), with the user's own hash for the
+ * user's class and the first hash of every other class, so a check costs
+ * the same for every user, unknown, {PLAIN}, locked or of any scheme. */
+struct verify_scan {
+	const char *address;
+	bool local_domain;
+	bool found;
+	char field[512];		/* the user's password field */
+	size_t ncls;
+	struct {
+		char key[64];		/* crypt_cost_key() */
+		char hash[512];
+	} cls[COST_CLASSES];
+};
+
+/* The crypt(3) hash of a password field, or NULL when it has none (empty,
+ * locked "!...", {PLAIN} or another {SCHEME}). */
+static const char *crypt_hash(const char *field)
 {
 	static const char *const crypt_schemes[] = {
 		"{CRYPT}", "{SHA512-CRYPT}", "{SHA256-CRYPT}", "{BLF-CRYPT}",
 	};
-	char field[512];
-	const char *hash;
-	bool ok = false;
-	int r = userdb_find(path, user, local_domain, field, sizeof(field));
 
-	if (r == 0) {
-		crypt_matches(password, dummy_hash);
-		return -EACCES;
-	}
-	if (r < 0)
-		return r;
-	hash = field;
-	if (userdb_is_plain(hash)) {
-		ok = hash[7] != '\0' && equal_ct(hash + 7, password);
-		goto out;
-	}
 	for (size_t i = 0; i < sizeof(crypt_schemes) / sizeof(crypt_schemes[0]); i++)
-		if (strncasecmp(hash, crypt_schemes[i], strlen(crypt_schemes[i])) == 0) {
-			hash += strlen(crypt_schemes[i]);
+		if (strncasecmp(field, crypt_schemes[i], strlen(crypt_schemes[i])) == 0) {
+			field += strlen(crypt_schemes[i]);
 			break;
 		}
-	/* empty, locked ("!..."), or another {SCHEME}: never */
-	if (*hash && *hash != '!' && *hash != '{')
-		ok = crypt_matches(password, hash);
-	else
-		crypt_matches(password, dummy_hash);
+	return *field && *field != '!' && *field != '{' ? field : NULL;
+}
+
+/* A hash's cost class: the setting without salt and digest, which holds
+ * the scheme and its cost ("$y$j9T$", "$6$rounds=10000$", "$2b$12$"). */
+static void crypt_cost_key(const char *hash, char *key, size_t size)
+{
+	const char *last = strrchr(hash, '$'), *cut = hash;
+	size_t n;
+
+	if (strncmp(hash, "$2", 2) == 0) {
+		/* bcrypt: $2b$cost$ then salt and digest in one field */
+		cut = hash + 1 + strcspn(hash + 1, "$");
+		cut = *cut ? cut + 1 + strcspn(cut + 1, "$") : cut;
+	} else if (last && last > hash) {
+		/* $id$[params$]salt$digest: up to the '$' before the salt */
+		for (cut = last - 1; cut > hash && *cut != '$'; cut--)
+			;
+	}
+	n = (size_t)(cut - hash) + (*cut == '$');
+	snprintf(key, size, "%.*s", (int)n, hash);
+}
+
+static bool verify_line(const char *name, size_t namelen, const char *field, size_t fieldlen, void *ctx)
+{
+	struct verify_scan *v = ctx;
+	char buf[sizeof(v->field)], key[sizeof(v->cls[0].key)];
+	const char *hash;
+	size_t i;
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)fieldlen, field);
+	if (!v->found && name_matches(name, namelen, v->address, v->local_domain)) {
+		v->found = true;
+		memcpy(v->field, buf, sizeof(buf));
+	}
+	if ((hash = crypt_hash(buf))) {
+		crypt_cost_key(hash, key, sizeof(key));
+		for (i = 0; i < v->ncls && strcmp(v->cls[i].key, key); i++)
+			;
+		if (i == v->ncls && i < COST_CLASSES) {
+			snprintf(v->cls[i].key, sizeof(v->cls[i].key), "%s", key);
+			snprintf(v->cls[i].hash, sizeof(v->cls[i].hash), "%s", hash);
+			v->ncls++;
+		}
+	}
+	explicit_bzero(buf, sizeof(buf));
+	return false;	/* the whole file, always */
+}
+
+int userdb_verify(const char *path, const char *user, bool local_domain, const char *password)
+{
+	struct verify_scan *v = calloc(1, sizeof(*v));
+	const char *own = NULL;
+	char key[sizeof(v->cls[0].key)];
+	bool ok = false, own_done = false;
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	v->address = user;
+	v->local_domain = local_domain;
+	r = users_each(path, verify_line, v);
+	if (r < 0)
+		goto out;
+	if (v->ncls == 0) {
+		snprintf(v->cls[0].hash, sizeof(v->cls[0].hash), "%s", dummy_hash);
+		v->ncls = 1;
+	}
+	if (v->found && (own = crypt_hash(v->field)))
+		crypt_cost_key(own, key, sizeof(key));
+	for (size_t i = 0; i < v->ncls; i++) {
+		if (own && !own_done && strcmp(key, v->cls[i].key) == 0) {
+			ok = crypt_matches(password, own);
+			own_done = true;
+		} else {
+			crypt_matches(password, v->cls[i].hash);
+		}
+	}
+	if (own && !own_done)
+		ok = crypt_matches(password, own);	/* a class past COST_CLASSES */
+	if (v->found && userdb_is_plain(v->field))
+		ok = v->field[7] != '\0' && equal_ct(v->field + 7, password);
+	r = ok ? 0 : -EACCES;
 out:
-	explicit_bzero(field, sizeof(field));
-	return ok ? 0 : -EACCES;
+	explicit_bzero(v, sizeof(*v));
+	free(v);
+	return r;
 }
 
 int aliases_load(const char *path, struct aliases *al,

@@ -29,9 +29,13 @@ int userdb_find(const char *path, const char *address, bool local_domain,
  * users file (@local_domain as for userdb_find).  Password fields: a crypt(3) hash, bare or as {CRYPT},
  * {SHA512-CRYPT}, {SHA256-CRYPT}, {BLF-CRYPT} (yescrypt $y$, $6$, $5$,
  * $2b$/$2y$), or {PLAIN}text.  Empty or '!'-prefixed fields never match.
- * Returns 0 on success, -EACCES for a wrong password or unknown user
- * (indistinguishable in time: a dummy hash is computed), -errno when the
- * file cannot be read. */
+ * Returns 0 on success, -EACCES for a wrong password or unknown user,
+ * -errno when the file cannot be read.  Every check costs the same
+ * whoever is asked (unknown, {PLAIN}, locked or of any scheme): the whole
+ * file is read and one crypt(3) of each cost class in it (scheme and cost
+ * parameters) is computed — the user's own hash for the user's class, the
+ * first hash of the class otherwise; a file with no hash computes one
+ * dummy yescrypt.  At most 8 classes (smtpd.conf(5)). */
 int userdb_verify(const char *path, const char *user, bool local_domain, const char *password);
 
 /* Whether a password field is stored in clear ({PLAIN}). */
