@@ -329,5 +329,5 @@ int bounce_send(struct relay_ctx *ctx, struct message *m, bool final)
 	}
 	r = inject(ctx, e->sender, e->body8 || e->smtputf8, e->smtputf8, buf, len);
 	free(buf);
-	return r;
+	return r < 0 ? r : 1;
 }

@@ -103,8 +103,11 @@ static int finish(struct relay_ctx *ctx, struct message *m)
 	if (!m->js.bounced) {
 		if ((r = bounce_send(ctx, m, true)) < 0)
 			return r;	/* smtpd did not take it: next run */
+		/* recorded only when a notice went out: with none due, a crash
+		 * before the unlinks finds none due again next run, and the
+		 * common case (all delivered) saves an fdatasync */
 		snprintf(line, sizeof(line), "B %lld\n", ctx->now);
-		if ((r = journal_append(m->jfd, line)) < 0)
+		if (r > 0 && (r = journal_append(m->jfd, line)) < 0)
 			return r;
 	}
 	path_of(ctx, path, sizeof(path), "cur", m->name);
@@ -251,7 +254,7 @@ enum deliver_result deliver_file(struct relay_ctx *ctx, const char *name, bool f
 			goto out;
 		}
 		if (ctx->rs->delay_warning && !m.js.warned && m.arrival
-		    && ctx->now - m.arrival >= ctx->rs->delay_warning && bounce_send(ctx, &m, false) == 0) {
+		    && ctx->now - m.arrival >= ctx->rs->delay_warning && bounce_send(ctx, &m, false) >= 0) {
 			snprintf(line, sizeof(line), "W %lld\n", ctx->now);
 			journal_append(m.jfd, line);
 		}

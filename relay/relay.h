@@ -65,8 +65,9 @@ void deliver_gateway(struct relay_ctx *ctx, struct message *m, const size_t *idx
 void deliver_mx(struct relay_ctx *ctx, struct message *m, const char *domain, const size_t *idx, size_t n);
 
 /* Send the notices due for @m (bounce.c): "failed"/"relayed" when every
- * recipient is final (@final), else "delayed".  0, or -errno when smtpd
- * did not take it (try again next run). */
+ * recipient is final (@final), else "delayed".  1 when a notice went to
+ * smtpd (or smtpd refused it for good), 0 when none was due, -errno when
+ * smtpd did not take it (try again next run). */
 int bounce_send(struct relay_ctx *ctx, struct message *m, bool final);
 
 /* Dead destinations. */

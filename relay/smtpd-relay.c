@@ -164,12 +164,20 @@ static void sweep_journals(struct relay_ctx *ctx)
 	closedir(d);
 }
 
-static void run_child(struct relay_ctx *ctx, const struct entry *e)
+/* A worker delivers the entries it takes from the shared counter, one
+ * file at a time, until none is left.  A worker per message would pay a
+ * fork (page tables, copy-on-write faults, lazy binding again) for each
+ * file: that was most of the CPU per message (bench/relay). */
+static void run_worker(struct relay_ctx *ctx, const struct entry *v, size_t n, unsigned *next)
 {
-	/* the whole delivery of one message is bounded: a stuck peer
-	 * cannot hold the queue (the journal keeps what was done) */
-	alarm((unsigned)ctx->rs->session_timeout * 2 + 60);
-	deliver_file(ctx, e->name, e->in_new, false);
+	size_t i;
+
+	while ((i = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) < n) {
+		/* the whole delivery of one message is bounded: a stuck peer
+		 * cannot hold the queue (the journal keeps what was done) */
+		alarm((unsigned)ctx->rs->session_timeout * 2 + 60);
+		deliver_file(ctx, v[i].name, v[i].in_new, false);
+	}
 	_exit(0);
 }
 
@@ -178,32 +186,49 @@ static int run_queue(struct relay_ctx *ctx)
 	size_t n, running = 0;
 	struct entry *v = scan(ctx, true, &n);
 	long conc = ctx->rs->concurrency;
+	unsigned *next = MAP_FAILED;
 
-	for (size_t i = 0; i < n; i++) {
-		pid_t pid;
+	if (conc > 1 && n > 0)
+		next = mmap(NULL, sizeof(*next), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (next == MAP_FAILED) {
+		for (size_t i = 0; i < n; i++)
+			deliver_file(ctx, v[i].name, v[i].in_new, false);
+		goto out;
+	}
+	*next = 0;
+	/* up to @conc workers; one that dies (alarm, kill) leaves its
+	 * message to the next run and is replaced while entries remain */
+	for (;;) {
+		while ((long)running < conc && (long)running < (long)n
+		       && __atomic_load_n(next, __ATOMIC_RELAXED) < n) {
+			pid_t pid = fork();
 
-		while ((long)running >= conc) {
-			if (wait(NULL) > 0)
-				running--;
-			else
+			if (pid == 0)
+				run_worker(ctx, v, n, next);
+			if (pid < 0) {
+				log_msg(LOG_ERR, "fork: %s", strerror(errno));
 				break;
+			}
+			running++;
 		}
-		if (conc == 1) {
-			deliver_file(ctx, v[i].name, v[i].in_new, false);
-			continue;
+		if (running == 0) {
+			/* fork failed with nothing running: deliver here */
+			size_t i;
+
+			while ((i = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) < n)
+				deliver_file(ctx, v[i].name, v[i].in_new, false);
+			break;
 		}
-		pid = fork();
-		if (pid == 0)
-			run_child(ctx, &v[i]);
-		if (pid < 0) {
-			log_msg(LOG_ERR, "fork: %s; delivering in this process", strerror(errno));
-			deliver_file(ctx, v[i].name, v[i].in_new, false);
-			continue;
-		}
-		running++;
+		if (wait(NULL) <= 0)
+			break;
+		running--;
+		if (running == 0 && __atomic_load_n(next, __ATOMIC_RELAXED) >= n)
+			break;
 	}
 	while (running > 0 && wait(NULL) > 0)
 		running--;
+	munmap(next, sizeof(*next));
+out:
 	free(v);
 	sweep_journals(ctx);
 	return 0;

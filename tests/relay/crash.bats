@@ -106,3 +106,25 @@ teardown() { teardown_relay; }
 	run queue_files
 	assert_output ""
 }
+
+# A worker takes messages one after another; SMTPD_RELAY_CRASH_AFTER=1
+# kills each worker at its first journal line, so every message costs a
+# worker: the run replaces them while messages are left.
+@test "a killed worker is replaced: the run still delivers every message, each once" {
+	RELAY_CONF+=('concurrency = 2')
+	write_conf
+	for i in 1 2 3 4 5; do
+		submit alice@example.org "r$i@remote.test"
+	done
+	SMTPD_RELAY_CRASH_AFTER=1 relay
+	assert_equal "$(sink_count sink)" 5
+	run find "$T/spool/outgoing/new" -type f
+	assert_output ""
+	# each worker died after the 250 was recorded: the next run only
+	# finishes the files, it sends nothing again
+	relay
+	assert_equal "$(sink_count sink)" 5
+	assert_equal "$(sink_connections sink)" 5
+	run queue_files
+	assert_output ""
+}
