@@ -255,6 +255,8 @@ static int cmd_units(int argc, char **argv)
 		}
 		written++;
 	}
+	if (rc == 0 && (rc = units_relay(cfg, &a.lo, a.outdir, stdout, stderr)) < 0)
+		rc = rc == -EINVAL ? EXIT_CONFIG : EXIT_CANTCREAT;
 	if (rc == 0 && written == 0) {
 		fprintf(stderr, "%s: no enabled listener with a bind entry: no units written\n", cfg->file);
 		rc = EXIT_CONFIG;

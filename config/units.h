@@ -35,6 +35,14 @@ void units_write_socket(const struct config *cfg, const struct listener *l,
 void units_write_service(const struct config *cfg, const struct listener *l,
 			 const struct launch_opts *o, FILE *out);
 
+/* smtpd-relay.service, .path and .timer in @outdir when @cfg has a
+ * remoteDelivery block (smtpd-relay found beside o->smtpd); each path
+ * written goes on @list.  0 (also when there is no block), -EINVAL when
+ * the configuration cannot make units, -EIO when a file cannot be
+ * written; the reason is on @err. */
+int units_relay(const struct config *cfg, const struct launch_opts *o, const char *outdir,
+		FILE *list, FILE *err);
+
 /* xinetd service blocks for @l, one per TCP bind entry (xinetd listens on
  * one address per service).  Returns the number written; UNIX socket
  * entries are reported on @err and skipped. */

@@ -69,6 +69,7 @@ static void rd_free(void *p)
 		free(s->dns_servers[i]);
 	free(s->gateway_username);
 	free(s->gateway_password_file);
+	free(s->gateway_password_name);
 	free(s->helo_name);
 	free(s->bind);
 	free(s->tls_policy_file);
@@ -79,22 +80,27 @@ static void rd_free(void *p)
 	free(s);
 }
 
-/* A relative credential name: $CREDENTIALS_DIRECTORY (systemd
- * LoadCredential=) first, else beside the configuration file. */
+/* A file named in the block (a password, a policy, certificates):
+ * $CREDENTIALS_DIRECTORY (systemd LoadCredential=) first, else the path
+ * itself, a relative one beside the configuration file. */
 static char *credential(const char *name, const char *conf)
 {
 	const char *dir = getenv("CREDENTIALS_DIRECTORY"), *slash;
 	char *p = NULL;
 
-	if (name[0] == '/')
-		return strdup(name);
+	/* systemd's LoadCredential=ID:PATH hands a root-only file over as
+	 * $CREDENTIALS_DIRECTORY/ID; an ID has no '/', so smtpd-config units
+	 * names it by the file's base name, absolute path or not */
 	if (dir && *dir) {
-		if (asprintf(&p, "%s/%s", dir, name) < 0)
+		slash = strrchr(name, '/');
+		if (asprintf(&p, "%s/%s", dir, slash ? slash + 1 : name) < 0)
 			return NULL;
 		if (access(p, F_OK) == 0)
 			return p;
 		free(p);
 	}
+	if (name[0] == '/')
+		return strdup(name);
 	slash = conf ? strrchr(conf, '/') : NULL;
 	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - conf + 1) : 0, slash ? conf : "", name) < 0)
 		return NULL;
@@ -216,6 +222,7 @@ static int rd_parse(cfg_t *sec, const struct module_ctx *ctx, void **settings_r)
 	}
 	if ((v = cfg_getstr(sec, "gatewayPasswordFile")) && *v) {
 		s->gateway_password_file = credential(v, ctx->file);
+		s->gateway_password_name = strdup(v);
 		if (s->gateway_password_file && ctx->deep && access(s->gateway_password_file, R_OK) != 0)
 			config_warn(sec, "gatewayPasswordFile", "gatewayPasswordFile %s cannot be read: %s",
 				    s->gateway_password_file, strerror(errno));

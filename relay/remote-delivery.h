@@ -28,6 +28,7 @@ struct relay_settings {
 	long gateway_port;
 	char *gateway_username;
 	char *gateway_password_file;	/* resolved: $CREDENTIALS_DIRECTORY first */
+	char *gateway_password_name;	/* as configured (smtpd-config units) */
 	bool load_balancing;
 	bool start_tls;
 	bool ssl_enable;		/* implicit TLS (465) */

@@ -100,6 +100,20 @@ tls_of() {
 	assert_output 0
 }
 
+# smtpd-config units writes LoadCredential=gw.pw:/abs/gw.pw: systemd's
+# copy (the original is root-only) wins over the configured path.
+@test "gatewayPasswordFile: the systemd credential of the same base name is read first" {
+	mkdir -p "$T/creds"
+	printf 'wrong\n' >"$T/gw.pw"
+	printf 'secret\n' >"$T/creds/gw.pw"
+	RELAY_CONF+=('gatewayUsername = "relayuser"' "gatewayPasswordFile = \"$T/gw.pw\"")
+	write_conf
+	start_sink sink 127.0.0.2:$PORT --tls "$C/good.pem" "$C/good.key" --auth relayuser:secret
+	submit alice@example.org u@remote.test
+	CREDENTIALS_DIRECTORY=$T/creds relay
+	assert_equal "$(sink_count sink)" 1
+}
+
 @test "direct delivery (address literal): opportunistic STARTTLS takes a self-signed certificate" {
 	RELAY_CONF=('heloName = "relay.example.org"')
 	write_conf

@@ -296,3 +296,75 @@ verify() {
 	refute_line --regexp '^ReadWritePaths='
 	assert_line '# user smtpd (every session shares the key; no ReadWritePaths=, which'
 }
+
+# relay_block [LINES...]: a remoteDelivery block at the end of smtpd.conf
+relay_block() {
+	{
+		echo 'remoteDelivery {'
+		printf '  %s\n' "$@"
+		echo '}'
+	} >>"$T/smtpd.conf"
+}
+
+@test "remoteDelivery: smtpd-relay.service, .path and .timer beside the listeners' units" {
+	printf 'pw\n' >"$T/gw.pw"
+	relay_block 'gateway = { "smarthost.example.net:587" }' 'gatewayUsername = "u"' 'gatewayPasswordFile = "gw.pw"'
+	units
+	assert_success
+	assert_line "$T/out/smtpd-relay.service"
+	assert_line "$T/out/smtpd-relay.path"
+	assert_line "$T/out/smtpd-relay.timer"
+	run cat "$T/out/smtpd-relay.service"
+	assert_line 'Type=oneshot'
+	# smtpd-relay is installed beside smtpd
+	assert_line "ExecStart=${SMTPD%/*}/smtpd-relay -c $T/smtpd.conf"
+	assert_line 'User=smtpd'
+	# the password file stays root-only: a credential under its base name
+	assert_line "LoadCredential=gw.pw:$T/gw.pw"
+	assert_line "ReadWritePaths=$T/spool $T/mail"
+	assert_line 'ProtectSystem=strict'
+	assert_line 'CapabilityBoundingSet='
+	assert_line 'NoNewPrivileges=yes'
+	run cat "$T/out/smtpd-relay.path"
+	assert_line "DirectoryNotEmpty=$T/spool/outgoing/new"
+	assert_line 'Unit=smtpd-relay.service'
+	run cat "$T/out/smtpd-relay.timer"
+	assert_line 'OnCalendar=minutely'
+	assert_line 'Unit=smtpd-relay.service'
+}
+
+@test "remoteDelivery without a gateway password: no LoadCredential=; no block: no relay units" {
+	relay_block 'heloName = "relay.example.org"'
+	units --user=mail --group=mail
+	assert_success
+	run cat "$T/out/smtpd-relay.service"
+	assert_line 'User=mail'
+	refute_line --partial 'LoadCredential='
+	# the same configuration without the block
+	sed -i '/^remoteDelivery {/,$d' "$T/smtpd.conf"
+	rm -f "$T"/out/*
+	units
+	assert_success
+	[ ! -e "$T/out/smtpd-relay.service" ]
+	[ ! -e "$T/out/smtpd-relay.path" ]
+	[ ! -e "$T/out/smtpd-relay.timer" ]
+}
+
+@test "remoteDelivery: a password path a unit would have to quote is refused (exit 78)" {
+	printf 'pw\n' >"$T/gw pw"
+	relay_block 'gateway = { "smarthost.example.net" }' 'gatewayUsername = "u"' "gatewayPasswordFile = \"$T/gw pw\""
+	units
+	assert_failure 78
+	use_stderr
+	assert_line "$T/smtpd.conf: gatewayPasswordFile '$T/gw pw' has characters a unit file would need to quote"
+	[ ! -e "$T/out/smtpd-relay.service" ]
+}
+
+@test "generated smtpd-relay units pass systemd-analyze verify" {
+	need_analyze
+	printf 'pw\n' >"$T/gw.pw"
+	relay_block 'gateway = { "smarthost.example.net:587" }' 'gatewayUsername = "u"' 'gatewayPasswordFile = "gw.pw"'
+	units
+	assert_success
+	verify "$T/out/smtpd-relay.service" "$T/out/smtpd-relay.path" "$T/out/smtpd-relay.timer"
+}
