@@ -623,6 +623,9 @@ void deliver_mx(struct relay_ctx *ctx, struct message *m, const char *domain, co
 	struct dest d = { .name = domain, .tls = rs->tls_level, .implicit_tls = false, .auth = false };
 	size_t limit = (size_t)rs->mx_address_limit < 100 ? (size_t)rs->mx_address_limit : 100;
 
+	/* tlsPolicyFile: this recipient domain's own level */
+	tls_policy_lookup(&ctx->tls_policy, domain, &d.tls);
+
 	if (dead_lookup(ctx, domain, why, sizeof(why))) {
 		try_addresses(ctx, m, &d, NULL, NULL, 0, idx, n);
 		return;

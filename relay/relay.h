@@ -9,6 +9,7 @@
 #include "envelope.h"
 #include "journal.h"
 #include "remote-delivery.h"
+#include "tls-policy.h"
 
 /* Destinations that failed as a whole in this run (connection refused,
  * 421, TLS policy): shared by the forked children (MAP_SHARED), so the
@@ -36,6 +37,7 @@ struct relay_ctx {
 	struct dead_table *dead;
 	char *password;			/* gateway password, NULL when none */
 	int mx_port;			/* 25, or SMTPD_RELAY_MX_PORT for tests */
+	struct tls_policy tls_policy;	/* tlsPolicyFile, read once a run */
 };
 
 /* One message, claimed by this process. */

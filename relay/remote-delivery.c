@@ -13,6 +13,7 @@
 
 #include "address.h"
 #include "config.h"
+#include "tls-policy.h"
 
 static cfg_opt_t opts[] = {
 	/* Apache James RemoteDelivery */
@@ -293,6 +294,21 @@ static int rd_parse(cfg_t *sec, const struct module_ctx *ctx, void **settings_r)
 		s->tls_level = !s->start_tls ? TLS_NONE : TLS_MAY;
 	}
 	s->tls_policy_file = (v = cfg_getstr(sec, "tlsPolicyFile")) && *v ? credential(v, ctx->file) : NULL;
+	if (s->tls_policy_file && ctx->deep) {
+		/* smtpd-relay reads it at every run; --check reports its lines */
+		struct tls_policy pol = { 0 };
+		unsigned line;
+		char pwhy[300];
+
+		if (tls_policy_load(s->tls_policy_file, &pol, &line, pwhy, sizeof(pwhy)) < 0) {
+			if (line)
+				config_error(sec, "tlsPolicyFile", "tlsPolicyFile: %s:%u: %s", s->tls_policy_file, line, pwhy);
+			else
+				config_error(sec, "tlsPolicyFile", "tlsPolicyFile: %s: %s", s->tls_policy_file, pwhy);
+			bad = true;
+		}
+		tls_policy_free(&pol);
+	}
 	s->trusted_certificates = (v = cfg_getstr(sec, "trustedCertificates")) && *v ? credential(v, ctx->file) : NULL;
 	for (unsigned i = 0; i < cfg_size(sec, "dnsServers"); i++) {
 		struct in6_addr a;

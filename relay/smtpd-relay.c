@@ -422,6 +422,20 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return EXIT_CONFIG_;
 	}
+	if (ctx.rs->tls_policy_file) {
+		unsigned line;
+		char why[300];
+
+		if (tls_policy_load(ctx.rs->tls_policy_file, &ctx.tls_policy, &line, why, sizeof(why)) < 0) {
+			if (line)
+				log_msg(LOG_ERR, "%s:%u: %s", ctx.rs->tls_policy_file, line, why);
+			else
+				log_msg(LOG_ERR, "tlsPolicyFile %s: %s", ctx.rs->tls_policy_file, why);
+			tls_policy_free(&ctx.tls_policy);
+			config_free(cfg);
+			return EXIT_CONFIG_;
+		}
+	}
 	if (!ctx.clock_set)
 		ctx.now = (long long)time(NULL);
 	/* tests run receivers on a port of their own */
@@ -466,6 +480,7 @@ int main(int argc, char **argv)
 		explicit_bzero(ctx.password, strlen(ctx.password));
 		free(ctx.password);
 	}
+	tls_policy_free(&ctx.tls_policy);
 	config_free(cfg);
 	return r;
 }

@@ -16,6 +16,8 @@ setup() {
 		mx1.two.test A 127.0.0.3
 		mx2.two.test A 127.0.0.4
 		plain.test A 127.0.0.3
+		secure.test A 127.0.0.3
+		other.test A 127.0.0.3
 		null.test MX 0 .
 		fail.test SERVFAIL
 	EOF
@@ -69,4 +71,46 @@ teardown() {
 	run find "$T/spool/outgoing/cur" -type f
 	assert_equal "${#lines[@]}" 1
 	grep -q "^R 0 T 451 4.4.3 " "$T"/spool/outgoing/state/*
+}
+
+# The receiver (sink.py without --tls) offers no STARTTLS.
+@test "tlsPolicyFile: encrypt for one domain defers it when the server lacks STARTTLS; may delivers" {
+	printf '# per-domain TLS\nsecure.test  encrypt\nplain.test may   # opportunistic\n' >"$T/tls-policy"
+	RELAY_CONF+=("tlsPolicyFile = \"$T/tls-policy\"")
+	write_conf
+	start_sink mx 127.0.0.3:$PORT
+	submit alice@example.org u@plain.test v@secure.test
+	relay
+	assert_equal "$(sink_count mx)" 1
+	run $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["rcpt_tos"])' "$T/mx/1.json"
+	assert_output "['u@plain.test']"
+	name=$(ls "$T/spool/outgoing/cur")
+	run cat "$T/spool/outgoing/state/$name"
+	assert_line --regexp "^R 1 T 4[0-9][0-9] [0-9.]+ $NOW .*offers no STARTTLS, and TLS is required"
+	# the policy overrides tlsSecurityLevel both ways: encrypt everywhere
+	# but plain.test
+	printf 'plain.test may\n' >"$T/tls-policy"
+	RELAY_CONF+=('tlsSecurityLevel = "encrypt"')
+	write_conf
+	submit alice@example.org w@plain.test x@other.test
+	relay
+	assert_equal "$(sink_count mx)" 2
+	run $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["rcpt_tos"])' "$T/mx/2.json"
+	assert_output "['w@plain.test']"
+}
+
+@test "tlsPolicyFile: a bad line is FILE:LINE at --check (exit 78); smtpd-relay refuses to run" {
+	printf 'good.test may\n\nbad.test sometimes\n' >"$T/tls-policy"
+	RELAY_CONF+=("tlsPolicyFile = \"$T/tls-policy\"")
+	write_conf
+	line=$(grep -n tlsPolicyFile "$T/smtpd.conf" | cut -d: -f1)
+	run "$SMTPD_RELAY" -c "$T/smtpd.conf" --check
+	assert_failure 78
+	assert_output --partial "$T/smtpd.conf:$line: tlsPolicyFile: $T/tls-policy:3: bad.test: level 'sometimes' is not none, may, encrypt or verify"
+	submit alice@example.org u@plain.test
+	run relay
+	assert_failure 78
+	grep -q "$T/tls-policy:3: bad.test: level 'sometimes'" "$T/relay.log"
+	run find "$T/spool/outgoing/new" -type f
+	assert_equal "${#lines[@]}" 1
 }

@@ -195,3 +195,38 @@ teardown() { teardown_relay; }
 	assert_line "part2=message/global-delivery-status"
 	assert_line "rcpt1.status=5.6.7"
 }
+
+@test "delayWarning: one \"delayed\" notice once the message has waited that long, never a second" {
+	RELAY_CONF=("gateway = { \"127.0.0.2:$PORT\" }" 'startTLS = false' 'delayTime = "1 minute, 10*5 minutes"'
+		'delayWarning = "10 minutes"')
+	write_conf
+	start_sink sink 127.0.0.2:$PORT --rcpt "grey@remote.test=451 4.7.1 greylisted"
+	submit alice@example.org grey@remote.test
+	start=$NOW
+	relay
+	# tries at +0 s and +400 s: not waited 10 minutes yet
+	NOW=$((start + 400)) relay
+	assert_equal "$(sink_connections sink)" 2
+	assert_equal "$(notice_file)" ""
+	# +1100 s: past delayWarning, one notice
+	NOW=$((start + 1100)) relay
+	assert_equal "$(sink_connections sink)" 3
+	run notice_file
+	assert_equal "${#lines[@]}" 1
+	run $PY "$SRCDIR/tests/relay/check_dsn.py" "$(notice_file)"
+	assert_line "report-type=delivery-status"
+	assert_line "rcpt1.final-recipient=rfc822; grey@remote.test"
+	assert_line "rcpt1.action=delayed"
+	assert_line "rcpt1.status=4.7.1"
+	refute_line --partial "rcpt2."
+	name=$(ls "$T/spool/outgoing/cur")
+	run grep -c "^W " "$T/spool/outgoing/state/$name"
+	assert_output 1
+	# +1500 s: tried again, still waiting; no second notice
+	NOW=$((start + 1500)) relay
+	assert_equal "$(sink_connections sink)" 4
+	run notice_file
+	assert_equal "${#lines[@]}" 1
+	run grep -c "^W " "$T/spool/outgoing/state/$name"
+	assert_output 1
+}
