@@ -11,9 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "address.h"
+#include "credunits.h"
+#include "maildir.h"
 #include "module.h"
 #include "userdb.h"
 #include "tls.h"
@@ -44,6 +50,15 @@ static struct {
 	} *blocks;
 	size_t nblocks;
 	bool in_errfn;		/* libconfuse's own message: never demoted */
+	/* config_check_user(): the service user (NULL: none) */
+	struct {
+		char *name;
+		uid_t uid;
+		gid_t gid;
+		gid_t *groups;
+		int ngroups;
+	} user;
+	int spool_line, mailboxes_line;
 	int key_line;		/* of privateKey in the tls { } being read */
 	/* where each module option was set (config_error()) */
 	struct opt_line {
@@ -55,6 +70,8 @@ static struct {
 } load;
 
 static bool line_elsewhere(int line);
+static void __attribute__((format(printf, 3, 4))) report_line(int line, enum diag_level level,
+							     const char *fmt, ...);
 
 /* In a session (config_scope()), what another listener's block says
  * cannot stop this one: its warnings are not its business, its errors
@@ -156,6 +173,110 @@ static void __attribute__((format(printf, 3, 4))) report_line(int line, enum dia
 	va_end(ap);
 }
 
+/* The listener block around @line, or NULL (a global key). */
+static const struct block *block_at(int line)
+{
+	for (size_t i = 0; line > 0 && i < load.nblocks; i++)
+		if ((unsigned)line >= load.blocks[i].first && (unsigned)line <= load.blocks[i].last)
+			return &load.blocks[i];
+	return NULL;
+}
+
+int config_check_user(const char *user, char *why, size_t whysize)
+{
+	struct passwd *pw;
+	int n = 0;
+
+	free(load.user.name);
+	free(load.user.groups);
+	memset(&load.user, 0, sizeof(load.user));
+	if (!user)
+		return 0;
+	if (!(pw = getpwnam(user))) {
+		snprintf(why, whysize, "--user: no user '%s'", user);
+		return -ENOENT;
+	}
+	if (geteuid() != 0 && geteuid() != pw->pw_uid) {
+		snprintf(why, whysize, "--user %s: only root can check for another user", user);
+		return -EPERM;
+	}
+	getgrouplist(user, pw->pw_gid, NULL, &n);
+	load.user.groups = calloc((size_t)n + 1, sizeof(gid_t));
+	load.user.name = strdup(user);
+	if (!load.user.groups || !load.user.name
+	    || getgrouplist(user, pw->pw_gid, load.user.groups, &n) < 0) {
+		snprintf(why, whysize, "--user %s: out of memory", user);
+		return -ENOMEM;
+	}
+	load.user.uid = pw->pw_uid;
+	load.user.gid = pw->pw_gid;
+	load.user.ngroups = n;
+	return 0;
+}
+
+/* Whether the service user may access @path with @mode (access(2)):
+ * asked by a child that has become that user, so that modes, ACLs and
+ * every directory on the way count as for a session. */
+static bool user_can(const char *path, int mode)
+{
+	pid_t pid;
+	int st;
+
+	if (load.user.uid == geteuid())
+		return access(path, mode) == 0;
+	pid = fork();
+	if (pid < 0)
+		return true;	/* cannot tell: say nothing */
+	if (pid == 0) {
+		if (setgroups((size_t)load.user.ngroups, load.user.groups) != 0
+		    || setgid(load.user.gid) != 0 || setuid(load.user.uid) != 0)
+			_exit(2);
+		_exit(access(path, mode) == 0 ? 0 : 1);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return true;
+	return WIFEXITED(st) && WEXITSTATUS(st) != 1;
+}
+
+/* A file a session reads, which root can read: can the service user? */
+static void check_user_reads(cfg_t *cfg, const char *what, const char *path)
+{
+	if (load.user.name && !user_can(path, R_OK))
+		error(cfg, "%s %s is not readable by user %s", what, path, load.user.name);
+}
+
+/* A directory a session writes into (created below the deepest one that
+ * exists): can the service user create files there? */
+static void check_user_writes(int line, const char *what, const char *dir)
+{
+	char p[4096];
+	struct stat st;
+
+	if (!load.user.name || !dir || !*dir)
+		return;
+	snprintf(p, sizeof(p), "%s", dir);
+	while (stat(p, &st) != 0 && strcmp(p, "/") != 0) {
+		char *slash = strrchr(p, '/');
+
+		if (!slash)
+			return;
+		slash[slash == p] = '\0';
+	}
+	if (!user_can(p, W_OK | X_OK))
+		report_line(line, DIAG_ERROR, "%s %s is not writable by user %s", what, p, load.user.name);
+}
+
+/* Whether the listener around @line gets its key @path through a unit's
+ * LoadCredential= (credunits.h): systemd reads it, as root. */
+static bool key_is_credential(int line, const char *path)
+{
+	const struct block *b = block_at(line);
+	char unit[256];
+
+	return b && credential_unit(b->title, path, unit, sizeof(unit));
+}
+
 /* A certificate or key: from systemd's LoadCredential=
  * ($CREDENTIALS_DIRECTORY) when there, else as named (a relative name
  * beside the configuration file).  An absolute name is looked up there
@@ -226,6 +347,8 @@ static int v_file(cfg_t *cfg, cfg_opt_t *opt)
 		warn(cfg, "%s file %s does not exist", opt->name, v);
 	else if (access(v, R_OK) != 0)
 		error(cfg, "%s file %s is not readable", opt->name, v);
+	else
+		check_user_reads(cfg, opt->name, v);
 	return 0;
 }
 
@@ -268,7 +391,9 @@ static int v_credential(cfg_t *cfg, cfg_opt_t *opt)
 		warn(cfg, "%s file %s does not exist", opt->name, path);
 	else if (access(path, R_OK) != 0)
 		error(cfg, "%s file %s is not readable", opt->name, path);
-	else if (load.deep && !key) {
+	else if (load.user.name && !(key && key_is_credential(cfg->line, path)))
+		check_user_reads(cfg, opt->name, path);
+	if (load.deep && !key && access(path, R_OK) == 0) {
 		switch (tls_check_certificates(path, why, sizeof(why))) {
 		case TLS_CHECK_OK: break;
 		case TLS_CHECK_WARNING: warn(cfg, "%s", why); break;
@@ -276,6 +401,26 @@ static int v_credential(cfg_t *cfg, cfg_opt_t *opt)
 		}
 	}
 	free(path);
+	return 0;
+}
+
+/* ticketKey: a session reads it, and creates or replaces it beside
+ * itself (tls.c). */
+static int v_ticket_key(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (!v || !*v || !path_absolute(cfg, opt, v) || line_elsewhere(cfg->line))
+		return 0;
+	if (access(v, R_OK) == 0)
+		check_user_reads(cfg, opt->name, v);
+	if (load.user.name) {
+		char dir[4096];
+		const char *slash = strrchr(v, '/');
+
+		snprintf(dir, sizeof(dir), "%.*s", slash == v ? 1 : (int)(slash - v), v);
+		check_user_writes(cfg->line, "ticketKey directory", dir);
+	}
 	return 0;
 }
 
@@ -329,6 +474,7 @@ static int v_mailboxes(cfg_t *cfg, cfg_opt_t *opt)
 	const char *v = cfg_opt_getnstr(opt, 0);
 	bool who = false;
 
+	load.mailboxes_line = cfg->line;
 	if (!v || !path_absolute(cfg, opt, v))
 		return 0;
 	for (const char *p = v; *p; p++) {
@@ -347,6 +493,28 @@ static int v_mailboxes(cfg_t *cfg, cfg_opt_t *opt)
 		return 0;
 	}
 	return 0;
+}
+
+static int v_spool(cfg_t *cfg, cfg_opt_t *opt)
+{
+	load.spool_line = cfg->line;
+	return v_path(cfg, opt);
+}
+
+/* config_check_user(): the spool, and the mail store unless nothing here
+ * writes it (lmtp hands local mail on and no lmtpserver is enabled). */
+static void check_store_user(const struct config *c)
+{
+	bool lmtpd = false;
+	char root[4096];
+
+	for (size_t i = 0; i < c->nlisteners; i++)
+		lmtpd |= c->listeners[i].proto == PROTO_LMTP && c->listeners[i].enabled;
+	if (c->mailboxes && (!c->lmtp || lmtpd)) {
+		maildir_template_root(c->mailboxes, root, sizeof(root));
+		check_user_writes(load.mailboxes_line, "mailboxes", root);
+	}
+	check_user_writes(load.spool_line, "spool", c->spool);
 }
 
 /* lmtp = "unix:/path" | "host:port" | "[v6]:port" */
@@ -1098,12 +1266,12 @@ static void set_validators(cfg_t *cfg)
 		cfg_validate_callback_t fn;
 	} global[] = {
 		{ "domains", v_domains }, { "users", v_users }, { "aliases", v_aliases },
-		{ "mailboxes", v_mailboxes }, { "spool", v_path }, { "lmtp", v_lmtp },
+		{ "mailboxes", v_mailboxes }, { "spool", v_spool }, { "lmtp", v_lmtp },
 	}, server[] = {
 		{ "bind", v_bind }, { "connectBacklog", v_nonneg }, { "tls", v_tls },
 		{ "tls|certificates", v_credential }, { "tls|privateKey", v_credential },
 		{ "tls|priority", v_priority },
-		{ "tls|ticketKey", v_path },
+		{ "tls|ticketKey", v_ticket_key },
 		{ "handler|helloName", v_hello_name },
 		{ "handler|connectionTimeout", v_positive },
 		{ "handler|maxRcptCommands", v_rcpt_bound },
@@ -1457,6 +1625,7 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	load.users_line = 0;
 	load.list_opt = NULL;
 	load.nblocks = 0;
+	load.spool_line = load.mailboxes_line = 0;
 	text = read_file(path, &rc);
 	if (!text) {
 		char msg[1024];
@@ -1478,8 +1647,16 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 		return -EINVAL;
 	}
 	check_braces(text);
-	if (load.scoped)
+	if (load.scoped || load.user.name)
 		scan_blocks(text);
+	if (load.user.name && !user_can(path, R_OK)) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s: not readable by user %s", path, load.user.name);
+		load.errors++;
+		if (diag)
+			diag(ctx, DIAG_ERROR, msg);
+	}
 	{
 		char why[256];
 		cfg_opt_t *opts = schema(why, sizeof(why));
@@ -1520,6 +1697,8 @@ int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct
 	rc = c ? convert(cfg, path, c) : -ENOMEM;
 	if (rc == 0)
 		rc = convert_modules(cfg, c);
+	if (rc == 0)
+		check_store_user(c);
 	cfg_free(cfg);
 	free(load.blocks);
 	load.blocks = NULL;

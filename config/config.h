@@ -110,6 +110,14 @@ void config_check_deep(bool on);
  * is looked at, no host name resolved, warnings are dropped and errors
  * become warnings.  The syntax of the whole file is still checked. */
 void config_scope(enum listener_proto proto, const char *name);
+/* Make the next config_load() (run as root: --check --user) also report,
+ * as errors, each file a session reads that @user cannot read (the
+ * configuration, users, aliases, certificates, privateKey unless a unit
+ * loads it as a credential: credunits.h, ticketKey) and each directory it
+ * writes that @user cannot write (mail store, spool, the ticketKey's).
+ * NULL: no such check.  0, or -errno with the reason in @why (no such
+ * user; not root and not @user). */
+int config_check_user(const char *user, char *why, size_t whysize);
 
 /* The listener of @proto named @name, or when @name is NULL the only
  * enabled one.  On failure NULL, and @why holds the reason (with the

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +49,9 @@ static void usage(FILE *f)
 		"      write NAME.socket and NAME@.service for every enabled listener\n"
 		"  xinetd [-c FILE] [LAUNCH OPTIONS]\n"
 		"      print an xinetd service per enabled listener and bind address\n"
-		"  check [-c FILE]\n"
-		"      validate the configuration, as smtpd --check\n"
+		"  check [-c FILE] [--user=USER]\n"
+		"      validate the configuration, as smtpd --check; as root, also what\n"
+		"      USER (default %s, when it exists) cannot read or write\n"
 		"  relaytest [OPTIONS] HOST[:PORT]\n"
 		"      try the open-relay tricks against a running server (relaytest --help)\n"
 		"\n"
@@ -58,7 +60,7 @@ static void usage(FILE *f)
 		"  LAUNCH OPTIONS: --user=USER --group=GROUP (default %s)\n"
 		"                  --smtpd=PATH --lmtpd=PATH (default %s/smtpd, %s/lmtpd)\n"
 		"  -V, --version, -h, --help\n",
-		DEFAULT_CONFIG, DEFAULT_USER, SBINDIR, SBINDIR);
+		DEFAULT_USER, DEFAULT_CONFIG, DEFAULT_USER, SBINDIR, SBINDIR);
 }
 
 enum { OPT_USERS = 256, OPT_ALIASES, OPT_MAILBOXES, OPT_SPOOL, OPT_USER, OPT_GROUP, OPT_SMTPD, OPT_LMTPD };
@@ -83,6 +85,7 @@ struct args {
 	const char *outdir;
 	struct james_globals g;
 	struct launch_opts lo;
+	bool user_set;		/* --user was given */
 	char config_abs[PATH_MAX];
 };
 
@@ -132,7 +135,7 @@ static int parse_args(int argc, char **argv, const char *cmd, const char *allowe
 		case OPT_ALIASES: a->g.aliases = optarg; break;
 		case OPT_MAILBOXES: a->g.mailboxes = optarg; break;
 		case OPT_SPOOL: a->g.spool = optarg; break;
-		case OPT_USER: a->lo.user = optarg; break;
+		case OPT_USER: a->lo.user = optarg; a->user_set = true; break;
 		case OPT_GROUP: a->lo.group = optarg; break;
 		case OPT_SMTPD: a->lo.smtpd = optarg; break;
 		case OPT_LMTPD: a->lo.lmtpd = optarg; break;
@@ -302,14 +305,17 @@ static int cmd_xinetd(int argc, char **argv)
 	return rc;
 }
 
-/* The same code as smtpd --check: same messages, same exit codes. */
+/* The same code as smtpd --check: same messages, same exit codes.  Run
+ * as root, it checks for the units' User= (smtpd) when that user exists,
+ * or for --user. */
 static int cmd_check(int argc, char **argv)
 {
 	struct args a = { 0 };
-	char file[PATH_MAX];
-	char *sargv[] = { "smtpd", "-c", file, "--check", NULL };
+	char file[PATH_MAX], user[256];
+	char *sargv[] = { "smtpd", "-c", file, "--check", "--user", user, NULL };
+	int sargc = 4;
 
-	if (parse_args(argc, argv, "check", "config", &a) < 0)
+	if (parse_args(argc, argv, "check", "config user", &a) < 0)
 		return EXIT_USAGE;
 	if (optind != argc) {
 		fprintf(stderr, "smtpd-config check: unexpected argument '%s'\n", argv[optind]);
@@ -319,8 +325,12 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "%s: path too long\n", a.config);
 		return EXIT_CONFIG;
 	}
+	if (a.user_set || (geteuid() == 0 && getpwnam(DEFAULT_USER))) {
+		snprintf(user, sizeof(user), "%s", a.lo.user);
+		sargc = 6;
+	}
 	optind = 0;	/* glibc: start server_main's getopt afresh */
-	return server_main(4, sargv, PROTO_SMTP);
+	return server_main(sargc, sargv, PROTO_SMTP);
 }
 
 int main(int argc, char **argv)

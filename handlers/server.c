@@ -48,11 +48,13 @@ static void diag(void *ctx, enum diag_level level, const char *msg)
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"Usage: %s [-c FILE] [-s NAME] [--check] [--log=TARGET]\n"
+		"Usage: %s [-c FILE] [-s NAME] [--check [--user=USER]] [--log=TARGET]\n"
 		"Serve one %s session on stdin/stdout (started by systemd or xinetd).\n\n"
 		"  -c, --config=FILE   configuration (default %s/smtpd/smtpd.conf)\n"
 		"  -s, --server=NAME   the %s block to use (default: the only enabled one)\n"
 		"      --check         validate the configuration and exit\n"
+		"      --user=USER     with --check, as root: also report every file a\n"
+		"                      session running as USER could not read or write\n"
 		"      --log=TARGET    auto (journal or syslog), syslog, journal, stderr\n"
 		"  -V, --version       print the version\n"
 		"  -h, --help          this text\n",
@@ -81,13 +83,14 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 		{ "config", required_argument, NULL, 'c' },
 		{ "server", required_argument, NULL, 's' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *prog = proto == PROTO_LMTP ? "lmtpd" : "smtpd";
-	const char *file = SYSCONFDIR "/smtpd/smtpd.conf", *name = NULL;
+	const char *file = SYSCONFDIR "/smtpd/smtpd.conf", *name = NULL, *user = NULL;
 	enum log_target target = LOG_TARGET_AUTO;
 	struct diag_ctx dc = { 0 };
 	bool check = false;
@@ -106,6 +109,7 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 		case 'c': file = optarg; break;
 		case 's': name = optarg; break;
 		case 'k': check = true; break;
+		case 'u': user = optarg; break;
 		case 'l':
 			if (log_target_parse(optarg, &target) < 0) {
 				fprintf(stderr, "%s: --log: unknown target '%s'\n", prog, optarg);
@@ -122,10 +126,19 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 		usage(stderr, prog);
 		return EXIT_USAGE;
 	}
+	if (user && !check) {
+		fprintf(stderr, "%s: --user goes with --check\n", prog);
+		return EXIT_USAGE;
+	}
 	if (check) {
 		dc.to_stderr = true;
 		config_check_deep(true);
+		if (config_check_user(user, why, sizeof(why)) < 0) {
+			fprintf(stderr, "%s: %s\n", prog, why);
+			return EXIT_USAGE;
+		}
 		rc = config_load(file, true, diag, &dc, &cfg);
+		config_check_user(NULL, why, sizeof(why));
 		if (rc == 0 && name && !config_listener(cfg, proto, name, why, sizeof(why))) {
 			fprintf(stderr, "%s: %s\n", file, why);
 			rc = -1;

@@ -65,7 +65,7 @@ teardown() { teardown_smtpd; }
 	assert_success
 	run "$SMTPD" --help
 	assert_success
-	assert_line --index 0 "Usage: smtpd [-c FILE] [-s NAME] [--check] [--log=TARGET]"
+	assert_line --index 0 "Usage: smtpd [-c FILE] [-s NAME] [--check [--user=USER]] [--log=TARGET]"
 	assert_output --partial "--check"
 }
 

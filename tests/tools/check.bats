@@ -22,11 +22,13 @@ setup() {
 	EOF
 }
 
-# same FILE: smtpd-config check and smtpd --check agree on stderr and status
+# same FILE: smtpd-config check and smtpd --check agree on stderr and
+# status (the user named: as root, smtpd-config check would check for
+# user smtpd where it exists; checkuser.bats tests that)
 same() {
-	run --separate-stderr "$SMTPD" -c "$1" --check
+	run --separate-stderr "$SMTPD" -c "$1" --check --user "$(id -un)"
 	local want_status=$status want_err=$stderr
-	run --separate-stderr "$SMTPD_CONFIG" check -c "$1"
+	run --separate-stderr "$SMTPD_CONFIG" check -c "$1" --user "$(id -un)"
 	assert_equal "$status" "$want_status"
 	assert_equal "$stderr" "$want_err"
 }
