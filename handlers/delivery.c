@@ -45,6 +45,7 @@ struct md_copy {
 };
 
 struct md_sink {
+	char root[PATH_MAX];	/* the mailboxes template's fixed prefix */
 	struct md_copy *copies;
 	size_t ncopies;
 	size_t body;		/* the copy the message is streamed into */
@@ -74,9 +75,9 @@ static int write_prefix(struct mdfile *f, const struct envelope *env, const char
 }
 
 /* Create @c's tmp file (its dir was made by md_open) with its headers. */
-static int md_open_copy(struct md_copy *c, const struct envelope *env)
+static int md_open_copy(const struct md_sink *m, struct md_copy *c, const struct envelope *env)
 {
-	int r = mdfile_create(&c->file, c->dir);
+	int r = mdfile_create(&c->file, m->root, c->dir);
 
 	if (r < 0)
 		return r;
@@ -85,34 +86,29 @@ static int md_open_copy(struct md_copy *c, const struct envelope *env)
 }
 
 /* Make @c's maildir exist.  0 or -errno. */
-static int md_prepare(struct md_copy *c, const char *address)
+static int md_prepare(const struct md_sink *m, struct md_copy *c, const char *address)
 {
-	char root[PATH_MAX];
 	int r = maildir_expand(conf->mailboxes, address, c->dir, sizeof(c->dir));
 
-	if (r < 0)
-		return r;
-	maildir_template_root(conf->mailboxes, root, sizeof(root));
-	return maildir_ensure(root, c->dir);
+	return r < 0 ? r : maildir_ensure(m->root, c->dir);
 }
 
 /* Open the body copy: the first copy that can be created.  Per target, a
  * copy that cannot keeps its error and the next one is tried. */
 static int md_open_body(struct md_sink *m, const struct envelope *env)
 {
-	char path[PATH_MAX];
 	int first = 0;
 
 	for (size_t i = 0; i < m->ncopies; i++) {
 		struct md_copy *c = &m->copies[i];
 		int r = c->error;
 
-		if (!r && (r = md_open_copy(c, env)) == 0) {
+		if (!r && (r = md_open_copy(m, c, env)) == 0) {
 			m->body = i;
 			m->body_off = (off_t)c->file.size;
-			snprintf(path, sizeof(path), "%s/tmp/%s", c->dir, c->file.base);
-			m->body_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-			return m->body_fd < 0 ? -errno : 0;
+			/* not reopened by name: the file itself */
+			m->body_fd = mdfile_reader(&c->file);
+			return m->body_fd < 0 ? m->body_fd : 0;
 		}
 		if (!env->per_target)
 			return r;
@@ -145,10 +141,11 @@ static int md_open(struct sink *s, const struct envelope *env)
 			m->copies[m->ncopies++].target = i;
 	if (m->ncopies == 0)
 		return 0;
+	maildir_template_root(conf->mailboxes, m->root, sizeof(m->root));
 	/* Every maildir is checked now, so a bad one fails before 354 (SMTP)
 	 * or is known to have failed for its recipient alone (LMTP). */
 	for (size_t i = 0; i < m->ncopies; i++) {
-		r = md_prepare(&m->copies[i], ts->v[m->copies[i].target].addr);
+		r = md_prepare(m, &m->copies[i], ts->v[m->copies[i].target].addr);
 		if (r < 0 && !env->per_target)
 			return r;
 		m->copies[i].error = r;
@@ -231,7 +228,7 @@ static int md_commit(struct sink *s, int *status)
 		int r = s->error ? s->error : c->error;
 
 		if (i != m->body && !r) {
-			r = md_open_copy(c, s->env);
+			r = md_open_copy(m, c, s->env);
 			if (!r)
 				r = copy_body(m, c, body_len);
 		}
@@ -348,7 +345,7 @@ static int sp_open(struct sink *s, const struct envelope *env)
 	/* the spool root must exist (tmpfiles.d makes it); outgoing/ is ours */
 	if ((r = maildir_ensure(conf->spool, dir)) < 0)
 		return r;
-	if ((r = mdfile_create(&p->file, dir)) < 0)
+	if ((r = mdfile_create(&p->file, conf->spool, dir)) < 0)
 		return r;
 	p->opened = true;
 	n = snprintf(line, sizeof(line), "MAIL FROM:<%s>%s%s\r\n", env->sender,

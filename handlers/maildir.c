@@ -94,92 +94,112 @@ void maildir_template_root(const char *tmpl, char *out, size_t size)
 	out[n] = '\0';
 }
 
-static int sync_dir(const char *dir);
-
-/* mkdir, and when it created something, fsync the parent so the new entry
- * survives a crash (a message linked into a fresh new/ must not vanish
- * with its directory). */
-static int mkdir_one(const char *path)
+/* Open the directory @path, and then its subdirectory @sub when not NULL,
+ * walking every component after the first @rootlen octets (the mail root,
+ * the administrator's, which may be a link) with openat(O_NOFOLLOW), so a
+ * symbolic link planted anywhere below the root is never followed.  With
+ * @create, each missing component is made (mode 0700) and its parent
+ * fsync'ed, so the new entry survives a crash (a message linked into a
+ * fresh new/ must not vanish with its directory).  The fd, or -errno
+ * (ELOOP or ENOTDIR for a link). */
+static int open_below(const char *path, size_t rootlen, const char *sub, bool create)
 {
-	char parent[PATH_MAX];
-	char *slash;
+	char buf[PATH_MAX], *save = NULL, *rest;
+	const char *top = buf;
+	int fd;
 
-	if (mkdir(path, 0700) != 0)
-		return errno == EEXIST ? 0 : -errno;
-	snprintf(parent, sizeof(parent), "%s", path);
-	slash = strrchr(parent, '/');
-	if (!slash)
-		return 0;
-	if (slash == parent)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	return sync_dir(parent);
+	if (snprintf(buf, sizeof(buf), "%s%s%s", path, sub ? "/" : "", sub ? sub : "") >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	if (rootlen == 1 && buf[0] == '/') {
+		top = "/";
+		rest = buf + 1;
+	} else if (rootlen > 0 && rootlen < strlen(buf) && buf[rootlen] == '/') {
+		buf[rootlen] = '\0';
+		rest = buf + rootlen + 1;
+	} else {
+		return -EINVAL;	/* @path is not below its root */
+	}
+	fd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (char *c = strtok_r(rest, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		int next;
+
+		if (create && mkdirat(fd, c, 0700) == 0 && fsync(fd) != 0) {
+			next = -errno;
+			close(fd);
+			return next;
+		}
+		next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			next = -errno;
+		close(fd);
+		if (next < 0)
+			return next;
+		fd = next;
+	}
+	return fd;
 }
 
 int maildir_ensure(const char *root, const char *dir)
 {
-	char path[PATH_MAX];
-	struct stat st;
+	static const char *const subs[] = { "tmp", "new", "cur" };
 	size_t rootlen = strlen(root);
-	int r;
+	struct stat st;
+	int fd;
 
-	if (snprintf(path, sizeof(path), "%s/new", dir) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	if (stat(path, &st) == 0)
+	/* the usual case: it is there (and no link on the way) */
+	if ((fd = open_below(dir, rootlen, "new", false)) >= 0) {
+		close(fd);
 		return 0;
+	}
 	if (stat(root, &st) != 0)
 		return -errno;	/* the mail root itself is never created */
-	/* mkdir -p for each component after the root */
-	snprintf(path, sizeof(path), "%s", dir);
-	for (char *p = path + rootlen + 1; p && *p; p = strchr(p + 1, '/')) {
-		char *slash = strchr(p, '/');
-
-		if (slash)
-			*slash = '\0';
-		r = mkdir_one(path);
-		if (slash)
-			*slash = '/';
-		if (r < 0)
-			return r;
-		if (!slash)
-			break;
-	}
-	if ((r = mkdir_one(path)) < 0)
-		return r;
-	static const char *const subs[] = { "tmp", "new", "cur" };
 	for (size_t i = 0; i < 3; i++) {
-		char sub[PATH_MAX];
-
-		snprintf(sub, sizeof(sub), "%s/%s", dir, subs[i]);
-		if ((r = mkdir_one(sub)) < 0)
-			return r;
+		if ((fd = open_below(dir, rootlen, subs[i], true)) < 0)
+			return fd;
+		close(fd);
 	}
 	return 0;
 }
 
-int mdfile_create(struct mdfile *f, const char *dir)
+int mdfile_create(struct mdfile *f, const char *root, const char *dir)
 {
-	char path[PATH_MAX];
 	struct timeval tv;
+	int tmp;
 
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
+	f->rootlen = strlen(root);
 	if (snprintf(f->dir, sizeof(f->dir), "%s", dir) >= (int)sizeof(f->dir))
 		return -ENAMETOOLONG;
+	if ((tmp = open_below(dir, f->rootlen, "tmp", false)) < 0)
+		return tmp;
 	for (int attempt = 0; attempt < 3; attempt++) {
 		gettimeofday(&tv, NULL);
 		snprintf(f->base, sizeof(f->base), "%lld.M%06ldP%dQ%lu.%s",
 			 (long long)tv.tv_sec, (long)tv.tv_usec, (int)getpid(),
 			 ++delivery_counter, host_part);
-		snprintf(path, sizeof(path), "%s/tmp/%s", dir, f->base);
-		f->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (f->fd >= 0)
-			return 0;
-		if (errno != EEXIST)
-			return -errno;
+		f->fd = openat(tmp, f->base, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (f->fd >= 0 || errno != EEXIST)
+			break;
 	}
-	return -EEXIST;
+	if (f->fd < 0) {
+		int r = -errno;
+
+		close(tmp);
+		f->base[0] = '\0';
+		return r;
+	}
+	close(tmp);
+	return 0;
+}
+
+int mdfile_reader(const struct mdfile *f)
+{
+	int fd = f->fd < 0 ? -1 : fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
+
+	return fd < 0 ? (f->fd < 0 ? -EBADF : -errno) : fd;
 }
 
 int mdfile_write(struct mdfile *f, const void *buf, size_t n)
@@ -215,67 +235,60 @@ int mdfile_sync(struct mdfile *f)
 	return r;
 }
 
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) != 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 int mdfile_publish(struct mdfile *f)
 {
-	char from[PATH_MAX], to[PATH_MAX], newdir[PATH_MAX];
-	int r;
+	int tmp, new, r = 0;
 
 	snprintf(f->final, sizeof(f->final), "%s,S=%llu", f->base, (unsigned long long)f->size);
-	snprintf(from, sizeof(from), "%s/tmp/%s", f->dir, f->base);
-	snprintf(to, sizeof(to), "%s/new/%s", f->dir, f->final);
-	snprintf(newdir, sizeof(newdir), "%s/new", f->dir);
-	if (link(from, to) != 0)
-		return -errno;
-	f->linked = true;
-	unlink(from);
-	r = sync_dir(newdir);
-	if (r < 0) {
-		mdfile_unpublish(f);
-		return r;
+	if ((tmp = open_below(f->dir, f->rootlen, "tmp", false)) < 0)
+		return tmp;
+	if ((new = open_below(f->dir, f->rootlen, "new", false)) < 0) {
+		close(tmp);
+		return new;
 	}
-	return 0;
+	if (linkat(tmp, f->base, new, f->final, 0) != 0) {
+		r = -errno;
+	} else {
+		f->linked = true;
+		unlinkat(tmp, f->base, 0);
+		if (fsync(new) != 0)
+			r = -errno;
+	}
+	close(tmp);
+	close(new);
+	if (r < 0 && f->linked)
+		mdfile_unpublish(f);
+	return r;
 }
 
 int mdfile_unpublish(struct mdfile *f)
 {
-	char to[PATH_MAX];
+	int new, r = 0;
 
 	if (!f->linked)
 		return 0;
-	snprintf(to, sizeof(to), "%s/new/%s", f->dir, f->final);
 	f->linked = false;
-	if (unlink(to) != 0)
-		return -errno;
+	if ((new = open_below(f->dir, f->rootlen, "new", false)) < 0)
+		return new;
 	/* make the withdrawal durable too, or a crash could resurrect a
 	 * copy the client was told to send again */
-	snprintf(to, sizeof(to), "%s/new", f->dir);
-	return sync_dir(to);
+	if (unlinkat(new, f->final, 0) != 0 || fsync(new) != 0)
+		r = -errno;
+	close(new);
+	return r;
 }
 
 void mdfile_abort(struct mdfile *f)
 {
-	char path[PATH_MAX];
+	int tmp;
 
 	if (f->fd >= 0) {
 		close(f->fd);
 		f->fd = -1;
 	}
-	if (f->base[0] && !f->linked) {
-		snprintf(path, sizeof(path), "%s/tmp/%s", f->dir, f->base);
-		unlink(path);
+	if (f->base[0] && !f->linked && (tmp = open_below(f->dir, f->rootlen, "tmp", false)) >= 0) {
+		unlinkat(tmp, f->base, 0);
+		close(tmp);
 	}
 	f->base[0] = '\0';
 }

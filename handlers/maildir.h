@@ -22,7 +22,12 @@
 int maildir_expand(const char *tmpl, const char *address, char *out, size_t size);
 
 /* Create @dir (and missing parents below the template's fixed prefix
- * @root, which must exist) with tmp/ new/ cur/, mode 0700. */
+ * @root, which must exist) with tmp/ new/ cur/, mode 0700.  Below @root
+ * nothing is ever reached through a symbolic link: every component is
+ * made and opened with mkdirat/openat(O_DIRECTORY | O_NOFOLLOW) from the
+ * root, so a link planted there (mail/example.org/alice -> /elsewhere)
+ * fails with -ELOOP or -ENOTDIR.  The mdfile calls below walk the same
+ * way each time they need tmp/ or new/. */
 int maildir_ensure(const char *root, const char *dir);
 
 /* The fixed leading directory of a template: "/var/mail/%d/%n" ->
@@ -31,6 +36,7 @@ void maildir_template_root(const char *tmpl, char *out, size_t size);
 
 struct mdfile {
 	int fd;			/* -1 when closed */
+	size_t rootlen;		/* dir's first rootlen octets are the root */
 	bool linked;		/* in new/ */
 	uint64_t size;
 	char dir[PATH_MAX];
@@ -42,8 +48,12 @@ struct mdfile {
  * escaped as maildir asks). */
 void maildir_set_host(const char *host);
 
-/* Open a new unique file in @dir/tmp.  0 or -errno. */
-int mdfile_create(struct mdfile *f, const char *dir);
+/* Open a new unique file in @dir/tmp (@dir below @root, as for
+ * maildir_ensure).  0 or -errno. */
+int mdfile_create(struct mdfile *f, const char *root, const char *dir);
+/* A second descriptor of the open file (it stays open after
+ * mdfile_sync closes f->fd): the fd or -errno. */
+int mdfile_reader(const struct mdfile *f);
 /* Write all of @buf.  0 or -errno. */
 int mdfile_write(struct mdfile *f, const void *buf, size_t n);
 /* fsync and close the tmp file.  0 or -errno. */

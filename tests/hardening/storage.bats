@@ -142,3 +142,93 @@ message() {
 	[ ! -e "$T/gone" ]
 	grep -q 'cannot open storage: No such file or directory' "$LOG"
 }
+
+# msg_to RCPT...: one SMTP transaction with a small message.
+msg_to() {
+	local r rcpts=
+	for r in "$@"; do
+		rcpts+="RCPT TO:<$r>\r\n"
+	done
+	printf "EHLO c.test\r\nMAIL FROM:<s@c.test>\r\n${rcpts}DATA\r\nSubject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n"
+}
+
+# nothing_under DIR: no regular file anywhere below DIR.
+nothing_under() {
+	[ -z "$(find "$1" -type f)" ]
+}
+
+# The links point inside the mail root (or the spool): a target outside
+# it is refused by the sandbox's Landlock rules anyway (EACCES), one inside
+# is another mailbox, and only openat(O_NOFOLLOW) stops that.
+
+@test "a symbolic link planted for a maildir is not followed: 451 4.3.0, nothing written through it" {
+	mkdir -p "$MAILROOT/stolen/"{tmp,new,cur} "$MAILROOT/example.org"
+	ln -s "$MAILROOT/stolen" "$MAILROOT/example.org/alice"
+	run smtp_pipe < <(msg_to alice@example.org)
+	assert_output --partial '451 4.3.0'
+	refute_output --partial '354 '
+	nothing_under "$MAILROOT/stolen"
+	grep -Eq 'cannot open storage: (Too many levels of symbolic links|Not a directory)' "$LOG"
+}
+
+@test "a symbolic link planted for a domain directory is not followed" {
+	mkdir -p "$MAILROOT/stolen/alice/"{tmp,new,cur} "$MAILROOT"
+	ln -s "$MAILROOT/stolen" "$MAILROOT/example.org"
+	run smtp_pipe < <(msg_to alice@example.org)
+	assert_output --partial '451 4.3.0'
+	nothing_under "$MAILROOT/stolen"
+	# nor is a missing maildir made through it
+	run smtp_pipe < <(msg_to bob@example.org)
+	assert_output --partial '451 4.3.0'
+	[ ! -e "$MAILROOT/stolen/bob" ]
+}
+
+@test "a symbolic link for tmp/ or new/ inside a maildir is not followed" {
+	mkdir -p "$MAILROOT/stolen" "$MAILROOT/example.org/alice/"{new,cur} "$MAILROOT/example.org/bob/"{tmp,cur}
+	ln -s "$MAILROOT/stolen" "$MAILROOT/example.org/alice/tmp"
+	ln -s "$MAILROOT/stolen" "$MAILROOT/example.org/bob/new"
+	run smtp_pipe < <(msg_to alice@example.org)
+	assert_output --partial '451 4.3.0'
+	run smtp_pipe < <(msg_to bob@example.org)
+	assert_output --partial '451 4.3.0'
+	nothing_under "$MAILROOT/stolen"
+	[ -z "$(tmp_files)" ]
+}
+
+@test "LMTP: a planted link fails its own recipient only" {
+	mkdir -p "$MAILROOT/stolen/"{tmp,new,cur} "$MAILROOT/example.org"
+	ln -s "$MAILROOT/stolen" "$MAILROOT/example.org/alice"
+	run lmtp_pipe < <(printf 'LHLO c.test\r\nMAIL FROM:<s@c.test>\r\nRCPT TO:<alice@example.org>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n')
+	assert_output --partial '451 4.3.0'
+	assert_output --partial '250 2.0.0'
+	nothing_under "$MAILROOT/stolen"
+	[ "$(delivered | grep -c '/example.org/bob/new/')" -eq 1 ]
+}
+
+@test "a symbolic link planted for the spool's outgoing/ is not followed" {
+	mkdir -p "$SPOOL/stolen/"{tmp,new,cur}
+	ln -s "$SPOOL/stolen" "$SPOOL/outgoing"
+	run smtp_pipe < <(msg_to x@remote.test)
+	assert_output --partial '451 4.3.0'
+	nothing_under "$SPOOL/stolen"
+}
+
+@test "delivery still makes every directory: domain, user, tmp/ new/ cur/, mode 0700; a linked mail root is the admin's and is followed" {
+	mv "$T/mail" "$T/real-mail"
+	ln -s "$T/real-mail" "$MAILROOT"
+	run smtp_pipe < <(msg_to alice@example.org bob@example.org postmaster@example.org)
+	assert_output --partial '250 2.0.0'
+	refute_output --partial '451'
+	local d
+	for d in example.org example.org/alice example.org/alice/tmp example.org/alice/new \
+		example.org/alice/cur example.org/bob/new example.org/postmaster/cur; do
+		[ -d "$T/real-mail/$d" ] && [ ! -L "$T/real-mail/$d" ]
+		[ "$(stat -c %a "$T/real-mail/$d")" = 700 ]
+	done
+	[ "$(find "$T/real-mail" -type f | grep -cE '/new/[^/]+$')" -eq 3 ]
+	[ -z "$(find "$T/real-mail" -type f | grep -E '/tmp/[^/]+$')" ]
+	# and again, into the directories now there
+	run smtp_pipe < <(msg_to alice@example.org)
+	assert_output --partial '250 2.0.0'
+	[ "$(find "$T/real-mail/example.org/alice/new" -type f | wc -l)" -eq 2 ]
+}

@@ -236,7 +236,7 @@ static void files(const char *scratch)
 	}
 	maildir_set_host("mx/1:2.example");
 
-	is_int(mdfile_create(&f, md), 0, "mdfile_create");
+	is_int(mdfile_create(&f, root, md), 0, "mdfile_create");
 	ok(f.fd >= 0 && !f.linked, "  open, not linked");
 	is_int(count_entries(tmp, name, sizeof(name)), 1, "  one file in tmp/");
 	is_str(name, f.base, "  named base");
@@ -274,7 +274,7 @@ static void files(const char *scratch)
 	free(content);
 
 	/* a second file gets a different name */
-	is_int(mdfile_create(&g, md), 0, "second mdfile_create");
+	is_int(mdfile_create(&g, root, md), 0, "second mdfile_create");
 	ok(strcmp(g.base, f.base) != 0, "  unique name (Q counter)");
 	mdfile_abort(&g);
 
@@ -285,14 +285,14 @@ static void files(const char *scratch)
 	free(path);
 
 	/* abort before sync, after sync, twice */
-	is_int(mdfile_create(&f, md), 0, "create for abort");
+	is_int(mdfile_create(&f, root, md), 0, "create for abort");
 	mdfile_write(&f, "partial", 7);
 	mdfile_abort(&f);
 	ok(f.fd == -1 && count_entries(tmp, NULL, 0) == 0 && count_entries(new, NULL, 0) == 0,
 	   "mdfile_abort while writing: nothing left anywhere");
 	mdfile_abort(&f);
 	ok(true, "mdfile_abort twice is safe");
-	is_int(mdfile_create(&f, md), 0, "create for abort after sync");
+	is_int(mdfile_create(&f, root, md), 0, "create for abort after sync");
 	mdfile_write(&f, "done", 4);
 	mdfile_sync(&f);
 	mdfile_abort(&f);
@@ -300,7 +300,7 @@ static void files(const char *scratch)
 	   "mdfile_abort after sync: nothing left");
 
 	/* abort after publish keeps the delivered file */
-	is_int(mdfile_create(&f, md), 0, "create for publish then abort");
+	is_int(mdfile_create(&f, root, md), 0, "create for publish then abort");
 	mdfile_write(&f, "kept", 4);
 	mdfile_sync(&f);
 	mdfile_publish(&f);
@@ -315,7 +315,7 @@ static void files(const char *scratch)
 	{
 		char *nowhere = join(root, "no-such-maildir");
 
-		ok(mdfile_create(&f, nowhere) < 0 && f.fd == -1, "mdfile_create without tmp/: error");
+		ok(mdfile_create(&f, root, nowhere) < 0 && f.fd == -1, "mdfile_create without tmp/: error");
 		mdfile_abort(&f);
 		free(nowhere);
 	}
@@ -327,6 +327,69 @@ static void files(const char *scratch)
 	free(new);
 }
 
+/* Below the root nothing is reached through a symbolic link (issue 12
+ * item 15): not a user's maildir, not a domain, not tmp/ or new/, not even
+ * when the link is swapped in between the calls. */
+static void links(const char *scratch)
+{
+	char *root = join(scratch, "links"), *away = join(scratch, "away");
+	char *dom = join(root, "example.org"), *alice = join(dom, "alice");
+	char *bob = join(dom, "bob"), *bob_new = join(bob, "new"), *bob_new_real = join(bob, "new.real");
+	char *other = join(root, "other.example"), *carol = join(other, "carol");
+	char *away_new = join(away, "new"), *away_tmp = join(away, "tmp"), *away_cur = join(away, "cur");
+	char *away_carol = join(away, "carol"), *bob_tmp = join(bob, "tmp");
+	struct mdfile f;
+	int r;
+
+	mkdir(root, 0700);
+	mkdir(away, 0700);
+	mkdir(away_new, 0700);
+	mkdir(away_tmp, 0700);
+	mkdir(away_cur, 0700);
+	mkdir(dom, 0700);
+	if (symlink(away, alice) != 0)
+		abort();
+	r = maildir_ensure(root, alice);
+	ok(r == -ELOOP || r == -ENOTDIR, "a maildir that is a link: maildir_ensure refuses (%s)", errname(r));
+	r = mdfile_create(&f, root, alice);
+	ok(r < 0 && f.fd == -1, "  and mdfile_create does not write through it (%s)", errname(r));
+	mdfile_abort(&f);
+	is_int(count_entries(away_tmp, NULL, 0), 0, "  nothing in the link's target");
+
+	if (symlink(away, other) != 0)
+		abort();
+	r = maildir_ensure(root, carol);
+	ok(r == -ELOOP || r == -ENOTDIR, "a domain directory that is a link: refused (%s)", errname(r));
+	ok(access(away_carol, F_OK) != 0, "  and no maildir made through it");
+
+	/* new/ swapped for a link after the file was made in tmp/ */
+	is_int(maildir_ensure(root, bob), 0, "bob's maildir");
+	is_int(mdfile_create(&f, root, bob), 0, "  a file in bob's tmp/");
+	mdfile_write(&f, "x", 1);
+	is_int(mdfile_sync(&f), 0, "  synced");
+	if (rename(bob_new, bob_new_real) != 0 || symlink(away, bob_new) != 0)
+		abort();
+	r = mdfile_publish(&f);
+	ok(r == -ELOOP || r == -ENOTDIR, "  new/ now a link: publish refuses (%s)", errname(r));
+	is_int(count_entries(away_new, NULL, 0), 0, "  nothing linked into the link's target");
+	mdfile_abort(&f);
+	is_int(count_entries(bob_tmp, NULL, 0), 0, "  and abort removed the tmp file");
+	free(root);
+	free(away);
+	free(dom);
+	free(alice);
+	free(bob);
+	free(bob_new);
+	free(bob_new_real);
+	free(other);
+	free(carol);
+	free(away_new);
+	free(away_tmp);
+	free(away_cur);
+	free(away_carol);
+	free(bob_tmp);
+}
+
 int main(void)
 {
 	char *scratch = scratch_dir("maildir");
@@ -336,6 +399,7 @@ int main(void)
 	template_root();
 	ensure(scratch);
 	files(scratch);
+	links(scratch);
 	scratch_remove(scratch);
 	free(scratch);
 	return done();
