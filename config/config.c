@@ -1608,7 +1608,18 @@ static char *read_file(const char *path, int *err_r)
 	return buf;
 }
 
+static int load_file(const char *path, bool resolve, diag_fn *diag, void *ctx, struct config **cfg_r);
+
+/* config_scope() holds for one load. */
 int config_load(const char *path, bool resolve, diag_fn *diag, void *ctx, struct config **cfg_r)
+{
+	int rc = load_file(path, resolve, diag, ctx, cfg_r);
+
+	load.scoped = false;
+	return rc;
+}
+
+static int load_file(const char *path, bool resolve, diag_fn *diag, void *ctx, struct config **cfg_r)
 {
 	cfg_t *cfg;
 	struct config *c;

@@ -104,7 +104,8 @@ void config_free(struct config *cfg);
  * priority strings (--check; a session pays for that only when it uses
  * TLS). */
 void config_check_deep(bool on);
-/* Make the next config_load() serve one listener (a session): the
+/* Make the next config_load() (that one only) serve one listener (a
+ * session): the
  * listener @name of @proto (NULL: every one of @proto) and the global
  * keys are checked as usual; inside any other listener's block no file
  * is looked at, no host name resolved, warnings are dropped and errors

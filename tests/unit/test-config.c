@@ -281,6 +281,60 @@ static void comments(const char *dir)
 	free(path);
 }
 
+/* config_scope(): another listener's block cannot fail this one; block
+ * boundaries found past comments, quoted braces and bare or single-quoted
+ * titles. */
+static void scoped(const char *dir)
+{
+	char *path = write_file(dir, "scoped.conf",
+		"domains = { \"a.example\" }\n"
+		"/* smtpserver \"y\" { */\n"
+		"smtpserver x {\n"
+		"  bind = { \"bad-x\" }\n"
+		"  handler { smtpGreeting = \"} lmtpserver \\\"l\\\" {\" }\n"
+		"}\n"
+		"smtpserver 'y' {\n"
+		"  bind = { \"bad-y\" }\n"
+		"}\n"
+		"lmtpserver \"l\" {\n"
+		"  bind = { \"bad-l\" }\n"
+		"}\n");
+	static const struct {
+		bool scope;
+		enum listener_proto proto;
+		const char *name;
+		unsigned errors, warnings;
+		const char *error_line;
+	} cases[] = {
+		{ true, PROTO_SMTP, "y", 1, 2, ":8: bind: 'bad-y'" },
+		{ true, PROTO_SMTP, "x", 1, 2, ":4: bind: 'bad-x'" },
+		{ true, PROTO_LMTP, NULL, 1, 2, ":11: bind: 'bad-l'" },
+		{ false, PROTO_SMTP, NULL, 3, 0, ":8: bind: 'bad-y'" },
+		/* the scope held for one load only */
+		{ false, PROTO_SMTP, NULL, 3, 0, ":4: bind: 'bad-x'" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config *c = NULL;
+		struct diags d;
+		int rc;
+
+		if (cases[i].scope)
+			config_scope(cases[i].proto, cases[i].name);
+		rc = load(path, false, &d, &c);
+		ok(rc == -EINVAL && d.errors == cases[i].errors && d.warnings == cases[i].warnings,
+		   "scope %zu: %u errors, %u warnings (got %u, %u)", i, cases[i].errors, cases[i].warnings,
+		   d.errors, d.warnings);
+		ok(d.text && strstr(d.text, cases[i].error_line) && !strstr(d.text, "warning: no such"),
+		   "  the error is the listener's own: %s", cases[i].error_line);
+		if (cases[i].warnings)
+			ok(d.text && strstr(d.text, "warning: bind:"), "  the others' errors are warnings");
+		free(d.text);
+		config_free(c);
+	}
+	free(path);
+}
+
 static void file_errors(const char *dir)
 {
 	struct config *c = (struct config *)1;
@@ -613,6 +667,7 @@ int main(int argc, char **argv)
 	defaults(dir);
 	full(dir);
 	comments(dir);
+	scoped(dir);
 	file_errors(dir);
 	contract();
 	selection(dir);
