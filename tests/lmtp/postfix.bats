@@ -5,6 +5,7 @@
 # system's Postfix is never touched.
 
 load helpers
+load ../lib/postfix
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "a Postfix instance is started by root"
@@ -17,52 +18,10 @@ setup_file() {
 	PF_PORT=$(free_port)
 	export PF_PORT
 	T=$PF make_store "$PF"
-	mkdir -p "$PF/conf" "$PF/queue" "$PF/data"
-	chown postfix "$PF/data"
-	cat > "$PF/conf/main.cf" <<CONF
-compatibility_level = 3.6
-queue_directory = $PF/queue
-data_directory = $PF/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = postfix.test
-mydomain = postfix.test
-myorigin = postfix.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relay_domains =
-alias_maps =
-alias_database =
-default_transport = error:no remote delivery in tests
-virtual_mailbox_domains = example.org
-virtual_transport = lmtp:unix:$PF/lmtp.sock
-maillog_file = $PF/maillog
-maillog_file_prefixes = $PF
-CONF
-	cat > "$PF/conf/master.cf" <<CONF
-127.0.0.1:$PF_PORT inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n -  0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n -  - trivial-rewrite
-bounce    unix  - - n -  0 bounce
-defer     unix  - - n -  0 bounce
-trace     unix  - - n -  0 bounce
-verify    unix  - - n -  1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n -  - proxymap
-showq     unix  n - n -  - showq
-error     unix  - - n -  - error
-retry     unix  - - n -  - error
-discard   unix  - - n -  - discard
-lmtp      unix  - - n -  - lmtp
-anvil     unix  - - n -  1 anvil
-scache    unix  - - n -  1 scache
-postlog   unix-dgram n - n - 1 postlogd
-CONF
-	postfix -c "$PF/conf" check
+	postfix_instance_write "$PF" "$PF_PORT" \
+		'default_transport = error:no remote delivery in tests' \
+		'virtual_mailbox_domains = example.org' \
+		"virtual_transport = lmtp:unix:$PF/lmtp.sock"
 	T=$PF start_activated "$PF/lmtp.sock" "$LMTPD" -c "$PF/lmtpd.conf" --log=stderr
 	echo "${ACTIVATED_PIDS[*]}" > "$PF/ssa.pids"
 	chmod 666 "$PF/lmtp.sock"
@@ -71,12 +30,7 @@ CONF
 
 teardown_file() {
 	[ -n "${PF:-}" ] || return 0
-	postfix -c "$PF/conf" stop || postfix -c "$PF/conf" abort || true
-	local i
-	for i in $(seq 100); do
-		[ -s "$PF/queue/pid/master.pid" ] && kill -0 "$(tr -d ' ' < "$PF/queue/pid/master.pid")" 2>/dev/null || break
-		sleep 0.1
-	done
+	postfix_instance_stop "$PF"
 	read -r -a ACTIVATED_PIDS 2>/dev/null <"$PF/ssa.pids" || ACTIVATED_PIDS=()
 	stop_activated
 	rm -rf "$PF"
@@ -101,14 +55,7 @@ PY
 
 # wait_for COMMAND...: until it succeeds, at most 30 s.
 wait_for() {
-	local i
-	for i in $(seq 300); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for: $*" >&2
-	tail -20 "$PF/maillog" >&2 || true
-	return 1
+	postfix_wait "$PF" "$@"
 }
 
 has_copy() {
