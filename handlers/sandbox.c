@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -250,11 +251,28 @@ static int landlock_apply(const struct sandbox_paths *p, int *abi_r, char *why, 
 #define SC_DENY SC_RET(SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
 #define SC_ALLOW(name) \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_##name, 0, 1), SC_RET(SECCOMP_RET_ALLOW)
+/* system call @name with S_ISUID or S_ISGID in its mode argument @i:
+ * refused; otherwise the number is reloaded and the list goes on */
+#define SC_MODE_CHECK(name, i) \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_##name, 0, 4), \
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(i)), \
+	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, S_ISUID | S_ISGID, 0, 1), \
+	SC_DENY, \
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_NR)
 
 /* A linear list: since Linux 5.11 the kernel caches, per system call
  * number, that this program allows it whatever the arguments, so an
- * allowed call never runs the program; only socket() and the refused
- * ones do. */
+ * allowed call never runs the program; only the refused ones and those
+ * whose arguments are looked at (socket, openat, mkdirat, mmap,
+ * mprotect) do, a few dozen instructions each.
+ *
+ * Besides the list, the filter does what systemd's per-unit seccomp
+ * options would do (RestrictAddressFamilies=, RestrictSUIDSGID=,
+ * MemoryDenyWriteExecute=, SystemCallArchitectures=; RestrictNamespaces=,
+ * RestrictRealtime= and LockPersonality= by not allowing unshare, setns,
+ * clone, sched_setscheduler or personality): the session units leave
+ * those out, since systemd compiles one filter per option with
+ * libseccomp in every forked session (bench/RESULTS.md, issue 11). */
 static struct sock_filter filter[] = {	/* not const: struct sock_fprog's type */
 	/* another ABI (x86-64's int 0x80 for i386 calls): an attack */
 	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARCH_OFF),
@@ -275,6 +293,30 @@ static struct sock_filter filter[] = {	/* not const: struct sock_fprog's type */
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 0, 1),
 	SC_RET(SECCOMP_RET_ALLOW),
 	SC_DENY,
+	/* No set-user-ID or set-group-ID file or directory is made
+	 * (systemd's RestrictSUIDSGID=): the mode argument of the calls that
+	 * create (chmod and its kin are not allowed at all).  glibc passes
+	 * 0 as openat's mode when it creates nothing. */
+	SC_MODE_CHECK(openat, 3),
+	SC_MODE_CHECK(mkdirat, 2),
+#ifdef __NR_open
+	SC_MODE_CHECK(open, 2),
+	SC_MODE_CHECK(mkdir, 1),
+#endif
+	/* No memory both writable and executable, and none made executable
+	 * later (systemd's MemoryDenyWriteExecute=): shared libraries,
+	 * GnuTLS' included, are mapped executable and never written. */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 0, 4),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(2)),
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, PROT_WRITE | PROT_EXEC),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROT_WRITE | PROT_EXEC, 0, 5),	/* to the reload */
+	SC_DENY,
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 0, 3),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(2)),
+	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1),
+	SC_DENY,
+	/* (the accumulator holds an argument now: reload the number) */
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_NR),
 	/* I/O on what is open */
 	SC_ALLOW(read), SC_ALLOW(write), SC_ALLOW(readv), SC_ALLOW(writev),
 	SC_ALLOW(pread64), SC_ALLOW(pwrite64), SC_ALLOW(lseek), SC_ALLOW(close),

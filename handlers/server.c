@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "diag.h"
 #include "log.h"
 #include "maildir.h"
 #include "proxy-accept.h"
@@ -25,25 +26,6 @@
 #ifndef PROJECT_VERSION
 #define PROJECT_VERSION "0"
 #endif
-
-struct diag_ctx {
-	bool to_stderr;		/* --check: print; a session: log */
-	unsigned errors, warnings;
-};
-
-static void diag(void *ctx, enum diag_level level, const char *msg)
-{
-	struct diag_ctx *d = ctx;
-
-	if (level == DIAG_ERROR)
-		d->errors++;
-	else
-		d->warnings++;
-	if (d->to_stderr)
-		fprintf(stderr, "%s\n", msg);
-	else
-		log_msg(level == DIAG_ERROR ? LOG_ERR : LOG_WARNING, "config: %s", msg);
-}
 
 static void usage(FILE *f, const char *prog)
 {
@@ -92,7 +74,7 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 	const char *prog = proto == PROTO_LMTP ? "lmtpd" : "smtpd";
 	const char *file = SYSCONFDIR "/smtpd/smtpd.conf", *name = NULL, *user = NULL;
 	enum log_target target = LOG_TARGET_AUTO;
-	struct diag_ctx dc = { 0 };
+	struct diag_count dc = { 0 };
 	bool check = false;
 	struct config *cfg;
 	const struct listener *lst;
@@ -137,7 +119,7 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 			fprintf(stderr, "%s: %s\n", prog, why);
 			return EXIT_USAGE;
 		}
-		rc = config_load(file, true, diag, &dc, &cfg);
+		rc = config_load(file, true, diag_sink, &dc, &cfg);
 		config_check_user(NULL, why, sizeof(why));
 		if (rc == 0 && name && !config_listener(cfg, proto, name, why, sizeof(why))) {
 			fprintf(stderr, "%s: %s\n", file, why);
@@ -153,7 +135,7 @@ int server_main(int argc, char **argv, enum listener_proto proto)
 	log_open(prog, target);
 	/* another listener's unreadable key must not stop this one */
 	config_scope(proto, name);
-	if (config_load(file, true, diag, &dc, &cfg) < 0)
+	if (config_load(file, true, diag_sink, &dc, &cfg) < 0)
 		return refuse(RP_CONFIG_ERROR, "cannot load configuration, refusing connection");
 	lst = config_listener(cfg, proto, name, why, sizeof(why));
 	if (!lst) {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "diag.h"
 #include "log.h"
 #include "maildir.h"
 #include "relay.h"
@@ -33,25 +34,6 @@
 #endif
 
 enum { EXIT_OK = 0, EXIT_USAGE_ = 64, EXIT_TEMP = 75, EXIT_CONFIG_ = 78 };
-
-struct diag_ctx {
-	bool to_stderr;
-	unsigned errors, warnings;
-};
-
-static void diag(void *ctx, enum diag_level level, const char *msg)
-{
-	struct diag_ctx *d = ctx;
-
-	if (level == DIAG_ERROR)
-		d->errors++;
-	else
-		d->warnings++;
-	if (d->to_stderr)
-		fprintf(stderr, "%s\n", msg);
-	else
-		log_msg(level == DIAG_ERROR ? LOG_ERR : LOG_WARNING, "config: %s", msg);
-}
 
 static void usage(FILE *f)
 {
@@ -359,7 +341,7 @@ int main(int argc, char **argv)
 	};
 	struct relay_ctx ctx = { .config_file = SYSCONFDIR "/smtpd/smtpd.conf", .mx_port = 25 };
 	enum log_target target = LOG_TARGET_AUTO;
-	struct diag_ctx dc = { 0 };
+	struct diag_count dc = { 0 };
 	const char *once = NULL, *env;
 	bool list = false, check = false;
 	struct config *cfg;
@@ -401,7 +383,7 @@ int main(int argc, char **argv)
 	if (check) {
 		dc.to_stderr = true;
 		config_check_deep(true);
-		r = config_load(ctx.config_file, true, diag, &dc, &cfg);
+		r = config_load(ctx.config_file, true, diag_sink, &dc, &cfg);
 		config_free(r == 0 ? cfg : NULL);
 		if (r == 0)
 			fprintf(stderr, "%s: OK (%u warning%s)\n", ctx.config_file, dc.warnings,
@@ -410,7 +392,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	log_open("smtpd-relay", target);
-	if (config_load(ctx.config_file, true, diag, &dc, &cfg) < 0) {
+	if (config_load(ctx.config_file, true, diag_sink, &dc, &cfg) < 0) {
 		if (list)
 			fprintf(stderr, "smtpd-relay: cannot load %s\n", ctx.config_file);
 		return EXIT_CONFIG_;

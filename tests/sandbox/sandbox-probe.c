@@ -6,7 +6,11 @@
  *
  * Actions: read:PATH, write:PATH (create or truncate), mkdir:PATH,
  * link:FROM,TO, exec:PATH, socket:unix|inet|inet6|packet|netlink,
- * dlopen:SONAME, bind:PORT (TCP on 127.0.0.1), ptrace, fork, and
+ * dlopen:SONAME, bind:PORT (TCP on 127.0.0.1), ptrace, fork,
+ * suid:PATH (create a mode 04755 file), sgid-dir:PATH (mkdir 02755),
+ * mmap-wx (anonymous W+X memory), mmap-x (R+X: allowed), mprotect-x (R+W
+ * made R+X), unshare (a user namespace), personality (query: 0xffffffff),
+ * realtime (SCHED_FIFO), and
  * wait:PATH (until PATH exists, so that a test can look at
  * /proc/PID/status meanwhile; stat() needs no Landlock right).
  * The first line says what was applied: "sandbox nnp=1 landlock=ABI seccomp=1".
@@ -18,6 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -105,6 +112,36 @@ static int attempt(const char *a)
 			err = errno;
 		if (fd >= 0)
 			close(fd);
+	} else if (strncmp(a, "suid:", 5) == 0) {
+		if ((fd = open(arg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 04755)) < 0)
+			err = errno;
+		else
+			close(fd);
+	} else if (strncmp(a, "sgid-dir:", 9) == 0) {
+		if (mkdir(arg, 02755) < 0)
+			err = errno;
+	} else if (strcmp(a, "mmap-wx") == 0 || strcmp(a, "mmap-x") == 0 || strcmp(a, "mprotect-x") == 0) {
+		int prot = strcmp(a, "mmap-wx") == 0 ? PROT_READ | PROT_WRITE | PROT_EXEC
+			: strcmp(a, "mmap-x") == 0 ? PROT_READ | PROT_EXEC : PROT_READ | PROT_WRITE;
+		void *m = mmap(NULL, 4096, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m == MAP_FAILED)
+			err = errno;
+		else if (strcmp(a, "mprotect-x") == 0 && mprotect(m, 4096, PROT_READ | PROT_EXEC) < 0)
+			err = errno;
+		if (m != MAP_FAILED)
+			munmap(m, 4096);
+	} else if (strcmp(a, "unshare") == 0) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			err = errno;
+	} else if (strcmp(a, "personality") == 0) {
+		if (personality(0xffffffff) < 0)
+			err = errno;
+	} else if (strcmp(a, "realtime") == 0) {
+		struct sched_param sp = { .sched_priority = 1 };
+
+		if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
+			err = errno;
 	} else if (strcmp(a, "ptrace") == 0) {
 		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
 			err = errno;

@@ -122,6 +122,24 @@ need_landlock() {
 	assert_line "socket:netlink denied EPERM"
 }
 
+@test "sandbox: what the units no longer ask systemd for: no set-ID files, no W+X memory, no namespaces, realtime or personality" {
+	# systemd's RestrictSUIDSGID=, MemoryDenyWriteExecute=,
+	# RestrictNamespaces=, RestrictRealtime=, LockPersonality= (the session
+	# units leave them out: handlers/sandbox.c's filter does their work)
+	probe "$CONF" smtp "suid:$T/mail/suid" "sgid-dir:$T/mail/sgid" "write:$T/mail/plain" \
+		mmap-wx mmap-x mprotect-x unshare personality realtime
+	assert_line "suid:$T/mail/suid denied EPERM"
+	assert_line "sgid-dir:$T/mail/sgid denied EPERM"
+	assert_line "write:$T/mail/plain ok"
+	assert_line "mmap-wx denied EPERM"
+	assert_line "mmap-x ok"
+	assert_line "mprotect-x denied EPERM"
+	assert_line "unshare denied EPERM"
+	assert_line "personality denied EPERM"
+	assert_line "realtime denied EPERM"
+	[ ! -e "$T/mail/suid" ] && [ ! -e "$T/mail/sgid" ]
+}
+
 @test "sandbox: no port can be bound" {
 	probe "$CONF" smtp "bind:$(free_port)"
 	assert_line --regexp '^bind:[0-9]+ denied EPERM$'
