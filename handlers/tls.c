@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "conn.h"
 #include "log.h"
 #include "session.h"
@@ -43,9 +44,20 @@
  * Go clients send, and with NORMAL's P-256 first server precedence made
  * each of them pay a HelloRetryRequest round trip (RFC 8446 §4.1.4).
  * "@SYSTEM" is not valid with Debian 12's GnuTLS. */
-#define DEFAULT_PRIORITY "NORMAL:%SERVER_PRECEDENCE:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-DTLS1.0" \
-	":-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-X448:+GROUP-SECP384R1:+GROUP-SECP521R1" \
+#define GROUPS ":-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-X448:+GROUP-SECP384R1:+GROUP-SECP521R1" \
 	":+GROUP-FFDHE2048:+GROUP-FFDHE3072:+GROUP-FFDHE4096:+GROUP-FFDHE6144:+GROUP-FFDHE8192"
+/* Port 25 (and the client side): broadly compatible, static-RSA key
+ * exchange and CBC included on TLS 1.2 — a sender that cannot negotiate
+ * falls back to plaintext, which is worse (RFC 7435). */
+#define DEFAULT_PRIORITY "NORMAL:%SERVER_PRECEDENCE:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-DTLS1.0" GROUPS
+/* Listeners that require TLS or take AUTH (submission, smtps): their
+ * clients are mail user agents of this decade, which have no reason to
+ * fall back.  Forward secrecy (ECDHE/DHE key exchange only) and AEAD
+ * ciphers only (no CBC: Lucky13 and friends), as RFC 9325 §4.2 and
+ * Mozilla's "intermediate" profile recommend; TLS 1.3 is all of that. */
+#define STRICT_PRIORITY "NORMAL:%SERVER_PRECEDENCE:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-DTLS-ALL" \
+	":-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA" \
+	":-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-GCM:-MAC-ALL:+AEAD" GROUPS
 
 #define GNUTLS_FUNCTIONS(X) \
 	X(gnutls_global_init) \
@@ -472,6 +484,15 @@ static void srv_free(void)
 	memset(&srv, 0, sizeof(srv));
 }
 
+const char *tls_server_priority(const struct listener *l)
+{
+	if (l->tls.priority)
+		return l->tls.priority;
+	if (l->tls.socket_tls || l->tls.required || auth_announce_mode(l) != AUTH_FALSE)
+		return STRICT_PRIORITY;
+	return DEFAULT_PRIORITY;
+}
+
 int tls_prepare(struct session *s)
 {
 	const struct tls_conf *tc = &s->lst->tls;
@@ -499,7 +520,7 @@ int tls_prepare(struct session *s)
 			tc->certificates, tc->private_key, gt.gnutls_strerror(r));
 		goto fail;
 	}
-	r = gt.gnutls_priority_init2(&srv.prio, tc->priority ? tc->priority : DEFAULT_PRIORITY, &err_pos, 0);
+	r = gt.gnutls_priority_init2(&srv.prio, tls_server_priority(s->lst), &err_pos, 0);
 	if (r < 0) {
 		log_msg(LOG_ERR, "TLS: bad priority string at '%s': %s", err_pos ? err_pos : "",
 			gt.gnutls_strerror(r));

@@ -14,6 +14,13 @@
 
 struct session;
 
+struct listener;
+
+/* The priority string a listener's server side uses: its tls { priority }
+ * when set; else forward-secret AEAD only when TLS is required there
+ * (socketTLS, required) or it takes AUTH; else the compatible default
+ * (smtpd.conf(5)). */
+const char *tls_server_priority(const struct listener *l);
 /* Whether this build can do TLS at all. */
 bool tls_supported(void);
 /* Load GnuTLS, the certificate, key and session-ticket key of the

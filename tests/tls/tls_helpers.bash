@@ -18,10 +18,11 @@ teardown() {
 	stop_server
 }
 
-# A CA and a leaf for mx.example.org and 127.0.0.1 signed by it, in $1.
-# certificates.pem is the chain, leaf first.
+# A CA and a leaf for mx.example.org and 127.0.0.1 signed by it, in $1;
+# the leaf's key type $2 (certtool --key-type: ecdsa, the default, or
+# rsa).  certificates.pem is the chain, leaf first.
 make_certs() {
-	local d=$1
+	local d=$1 type=${2:-ecdsa}
 	mkdir -p "$d"
 	certtool --generate-privkey --key-type=ecdsa --outfile "$d/ca.key" 2>/dev/null
 	cat >"$d/ca.tmpl" <<-EOF
@@ -32,7 +33,7 @@ make_certs() {
 	EOF
 	certtool --generate-self-signed --load-privkey "$d/ca.key" --template "$d/ca.tmpl" \
 		--outfile "$d/ca.pem" 2>/dev/null
-	certtool --generate-privkey --key-type=ecdsa --outfile "$d/key.pem" 2>/dev/null
+	certtool --generate-privkey --key-type="$type" --outfile "$d/key.pem" 2>/dev/null
 	cat >"$d/leaf.tmpl" <<-EOF
 		cn = "mx.example.org"
 		dns_name = "mx.example.org"
