@@ -235,14 +235,21 @@ verify() {
 	assert_success
 	run grep '^smtpd:' "$T/root/etc/passwd"
 	assert_output --regexp '^smtpd:x:[0-9]+:[0-9]+:smtpd mail sessions:/var/spool/smtpd:/usr/sbin/nologin$'
-	run grep '^mail:' "$T/root/etc/group"
-	assert_output --regexp ':smtpd$'
+	# its own group only: group mail reads every local mbox (issue 12)
+	run awk -F: '$4 ~ /(^|,)smtpd(,|$)/ { print $1 }' "$T/root/etc/group"
+	assert_output ''
 	run systemd-tmpfiles --root="$T/root" --create "$SRCDIR/units/smtpd.tmpfiles"
 	assert_success
 	uid=$(awk -F: '$1 == "smtpd" { print $3 }' "$T/root/etc/passwd")
-	mailgid=$(awk -F: '$1 == "mail" { print $3 }' "$T/root/etc/group")
-	assert_equal "$(stat -c '%u %a' "$T/root/var/spool/smtpd")" "$uid 750"
-	assert_equal "$(stat -c '%g %a' "$T/root/var/mail")" "$mailgid 2775"
+	gid=$(awk -F: '$1 == "smtpd" { print $3 }' "$T/root/etc/group")
+	assert_equal "$(stat -c '%u %g %a' "$T/root/var/spool/smtpd")" "$uid $gid 750"
+	# the mail store: smtpd's, no one else's; /var/mail is not touched
+	assert_equal "$(stat -c '%u %g %a' "$T/root/var/mail/vhosts")" "$uid $gid 750"
+	run grep -E '^[a-z]+ /var/mail ' "$SRCDIR/units/smtpd.tmpfiles"
+	assert_failure
+	# the packaged configuration delivers into that store
+	run grep -E '^mailboxes += "/var/mail/vhosts/%d/%n"' "$SRCDIR/debian/conf/smtpd.conf"
+	assert_success
 }
 
 @test "tmpfiles.d cleans tmp/ files of the spool after 36 hours, and nothing else" {
