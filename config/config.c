@@ -468,7 +468,7 @@ static int v_domains(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* mailboxes = "/var/mail/%d/%n": absolute, and only %d %n %u %% escapes. */
+/* mailboxes = "/var/mail/vhosts/%d/%n": absolute, and only %d %n %u %% escapes. */
 static int v_mailboxes(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
@@ -809,7 +809,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_STR_LIST("domains", NULL, CFGF_NONE),
 	CFG_STR("users", NULL, CFGF_NONE),
 	CFG_STR("aliases", NULL, CFGF_NONE),
-	CFG_STR("mailboxes", "/var/mail/%d/%n", CFGF_NONE),
+	CFG_STR("mailboxes", "/var/mail/vhosts/%d/%n", CFGF_NONE),
 	CFG_STR("spool", "/var/spool/smtpd", CFGF_NONE),
 	CFG_STR("lmtp", NULL, CFGF_NONE),
 	CFG_END()

@@ -1749,7 +1749,7 @@ int james_translate(const char *const *files, size_t nfiles, const struct james_
 			"#   user@domain:{SCHEME}hash   (Dovecot passwd-file, see smtpd.conf(5))\n");
 		write_global(out, "users", g && g->users ? g->users : "/etc/smtpd/users");
 		write_global(out, "aliases", g && g->aliases ? g->aliases : "/etc/smtpd/aliases");
-		write_global(out, "mailboxes", g && g->mailboxes ? g->mailboxes : "/var/mail/%d/%n");
+		write_global(out, "mailboxes", g && g->mailboxes ? g->mailboxes : "/var/mail/vhosts/%d/%n");
 		write_global(out, "spool", g && g->spool ? g->spool : "/var/spool/smtpd");
 		if (t.dns)
 			fprintf(out, "\ndnsservice {  # %s:%ld\n%s}\n", t.dns_file, t.dns_line, t.dns);

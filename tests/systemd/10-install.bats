@@ -23,12 +23,13 @@ load helpers
 	assert_success
 	run ct id smtpd
 	assert_success
-	assert_output --partial '(mail)'
+	# its own group only: group mail reads every local mbox
+	refute_output --partial '(mail)'
 	run ct systemd-tmpfiles --create
 	assert_success
-	run ct stat -c '%U:%G %a' /var/spool/smtpd /var/mail
-	assert_line 'smtpd:smtpd 750'
-	assert_line 'root:mail 2775'
+	run ct stat -c '%U:%G %a' /var/spool/smtpd /var/mail/vhosts
+	assert_equal "${lines[0]}" 'smtpd:smtpd 750'
+	assert_equal "${lines[1]}" 'smtpd:smtpd 750'
 	# The users file is read by the sessions (group smtpd), not by others.
 	ct chgrp smtpd /etc/smtpd/users /etc/smtpd/aliases
 	ct chmod 0640 /etc/smtpd/users /etc/smtpd/aliases

@@ -51,15 +51,17 @@ probe() {
 }
 
 @test "a confined session writes the mail store and the spool, nothing else" {
-	probe write:/var/spool/smtpd/probe write:/var/mail/probe write:/tmp/probe write:/var/tmp/probe \
-		write:/dev/shm/probe write:/etc/smtpd/probe
+	probe write:/var/spool/smtpd/probe write:/var/mail/vhosts/probe write:/var/mail/probe \
+		write:/tmp/probe write:/var/tmp/probe write:/dev/shm/probe write:/etc/smtpd/probe
 	assert_line 'write:/var/spool/smtpd/probe ok'
-	assert_line 'write:/var/mail/probe ok'
+	assert_line 'write:/var/mail/vhosts/probe ok'
+	# the local mboxes' directory: not the store, not group mail
+	assert_line --regexp '^write:/var/mail/probe denied '
 	assert_line --regexp '^write:/tmp/probe denied '
 	assert_line --regexp '^write:/var/tmp/probe denied '
 	assert_line --regexp '^write:/dev/shm/probe denied '
 	assert_line --regexp '^write:/etc/smtpd/probe denied '
-	ct rm -f /var/spool/smtpd/probe /var/mail/probe
+	ct rm -f /var/spool/smtpd/probe /var/mail/vhosts/probe
 }
 
 @test "a confined session executes nothing" {

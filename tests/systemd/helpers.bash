@@ -27,7 +27,7 @@ ct_path() {
 
 # maildir_count USER: messages in new/ of USER@example.org.
 maildir_count() {
-	local d=$CT_ROOT/var/mail/example.org/$1/new
+	local d=$CT_ROOT/var/mail/vhosts/example.org/$1/new
 	if [ -d "$d" ]; then
 		find "$d" -type f | wc -l
 	else
@@ -37,7 +37,7 @@ maildir_count() {
 
 # newest_mail USER: the newest message of USER@example.org.
 newest_mail() {
-	ls -t "$CT_ROOT/var/mail/example.org/$1/new/"* | head -1
+	ls -t "$CT_ROOT/var/mail/vhosts/example.org/$1/new/"* | head -1
 }
 
 # swaks_ct ARGS...: swaks against the container's loopback, quiet unless

@@ -41,7 +41,7 @@ ct_configure() {
 		domains   = { "example.org" }
 		users     = "/etc/smtpd/users"
 		aliases   = "/etc/smtpd/aliases"
-		mailboxes = "/var/mail/%d/%n"
+		mailboxes = "/var/mail/vhosts/%d/%n"
 		spool     = "/var/spool/smtpd"
 
 		smtpserver "smtp" {

@@ -109,7 +109,7 @@ static void defaults(const char *dir)
 	is_str(c->file, path, "config file name kept as passed");
 	is_int(c->ndomains, 0, "no domains by default");
 	ok(c->users == NULL && c->aliases == NULL && c->lmtp == NULL, "users, aliases, lmtp unset by default");
-	is_str(c->mailboxes, "/var/mail/%d/%n", "mailboxes default /var/mail/%%d/%%n");
+	is_str(c->mailboxes, "/var/mail/vhosts/%d/%n", "mailboxes default /var/mail/vhosts/%%d/%%n (the store tmpfiles.d makes)");
 	is_str(c->spool, "/var/spool/smtpd", "spool default /var/spool/smtpd");
 	is_int(c->nlisteners, 2, "two listeners");
 	s = find(c, PROTO_SMTP, "s");
