@@ -5,7 +5,11 @@
 load helpers
 
 setup() { setup_smtpd; }
-teardown() { teardown_smtpd; }
+teardown() {
+	# the immutable new/ directories of the end-of-data tests
+	find "$T" -type d -name new -exec chattr -i {} + 2>/dev/null || true
+	teardown_smtpd
+}
 
 # message_of_size N: a message of exactly N octets (N >= 40), CRLF lines.
 message_of_size() {
@@ -302,9 +306,11 @@ message_of_size() {
 }
 
 @test "T13: failure at the end of data: 451 4.3.0 after the dot, no copy left in new/" {
-	# bob's new/ is a regular file: tmp/ works, the final rename fails
-	mkdir -p "$T/mail/example.net/bob/tmp" "$T/mail/example.net/bob/cur"
-	echo "not a directory" >"$T/mail/example.net/bob/new"
+	# bob's new/ is immutable: it is a directory (opening the maildir at
+	# DATA works, O_NOFOLLOW and all), but the final link into it fails,
+	# even for root.  (A regular file there is refused at DATA already.)
+	mkdir -p "$T/mail/example.net/bob/tmp" "$T/mail/example.net/bob/cur" "$T/mail/example.net/bob/new"
+	chattr +i "$T/mail/example.net/bob/new"
 	run smtp "EHLO client.test" "MAIL FROM:<a@client.test>" "RCPT TO:<alice@example.org>" \
 		"RCPT TO:<bob@example.net>" DATA "Subject: half" "" "x" . \
 		"MAIL FROM:<a@client.test>" "RCPT TO:<alice@example.org>" DATA "Subject: whole" "" "y" . QUIT
@@ -420,8 +426,9 @@ message_of_size() {
 }
 
 @test "T13: spool publish fails after the dot: 451 4.3.0, the local copy is taken back" {
-	mkdir -p "$T/spool/outgoing/tmp" "$T/spool/outgoing/cur"
-	echo "not a directory" >"$T/spool/outgoing/new"
+	# outgoing/new/ is immutable: the spool opens at DATA, publishing fails
+	mkdir -p "$T/spool/outgoing/tmp" "$T/spool/outgoing/cur" "$T/spool/outgoing/new"
+	chattr +i "$T/spool/outgoing/new"
 	run smtp "EHLO client.test" "MAIL FROM:<a@client.test>" "RCPT TO:<alice@example.org>" \
 		"RCPT TO:<u@remote.test>" DATA "Subject: both" "" "x" . QUIT
 	assert_line --index 9 "354 End data with <CR><LF>.<CR><LF>"

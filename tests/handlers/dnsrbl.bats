@@ -102,7 +102,9 @@ DIALOGUE=("EHLO client.test" "MAIL FROM:<a@example.net>" "RCPT TO:<alice@example
 	PEER=127.0.0.1 run smtp "${DIALOGUE[@]}"
 	assert_line --index 0 "220 $HELO_NAME ESMTP smtpd ready"
 	assert_line --index 7 "250 2.1.5 Recipient OK"
-	run grep -c . "$FAKEDNS_LOG"
+	# this client's name only: the previous test's deliberately late
+	# answer (127.0.0.7, and the resolver's retries) may be logged now
+	run grep -c '^1\.0\.0\.127\.' "$FAKEDNS_LOG"
 	assert_output 0
 }
 
