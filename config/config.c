@@ -1032,7 +1032,7 @@ static cfg_opt_t *schema_build(char *why, size_t whysize)
 	{
 		struct opt_vec hc = { 0 };
 
-		s = section_of("handler", sec, CFGF_MULTI | CFGF_TITLE);
+		s = section_of("handler", sec, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
 		opt_push(&hc, &s);
 		if (!(sec = opt_end(&hc)))
 			return NULL;

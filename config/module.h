@@ -24,8 +24,9 @@
 
 enum module_place {
 	/* handlerchain { handler "NAME" { options } }: the title names the
-	 * module; a chain may name it more than once, each with its own
-	 * settings, run in chain order. */
+	 * module, once per chain (a second block of the same title is a
+	 * FILE:LINE error: libconfuse would merge the two silently); a module
+	 * that may run several times takes a list (MilterHandler's socket). */
 	MODULE_CHAIN,
 	/* options directly in smtpserver/lmtpserver "NAME" { }, as James
 	 * puts <proxyRequired> beside <bind>: the table is merged into the

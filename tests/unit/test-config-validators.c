@@ -53,7 +53,7 @@ static bool rejects(const char *body, const char *want)
 
 int main(void)
 {
-	printf("1..8\n");
+	printf("1..9\n");
 	ok(rejects("mailboxes = \"/var/mail/%d\"", "has neither %n nor %u"), "top level: mailboxes");
 	ok(rejects("smtpserver \"a\" { bind = { \"1.2.3.4\" } }", "is not ADDRESS:PORT"), "smtpserver: bind");
 	ok(rejects("lmtpserver \"l\" { bind = { \"::1:24\" } }", "write IPv6 addresses in brackets"), "lmtpserver: bind");
@@ -63,5 +63,9 @@ int main(void)
 	ok(rejects("lmtpserver \"l\" { handler { maxmessagesize = -5 } }", "must not be negative"), "lmtpserver: handler");
 	ok(rejects("smtpserver \"a\" { handler { handlerchain { handler \"Nope\" { } } } }", "unknown handler 'Nope'"),
 	   "smtpserver: handler|handlerchain|handler");
+	/* libconfuse would merge the second block into the first, silently */
+	ok(rejects("smtpserver \"a\" { handler { handlerchain { handler \"MaxRcptHandler\" { maxRcpt = 4 }"
+		   " handler \"MaxRcptHandler\" { maxRcpt = 5 } } } }", "found duplicate title 'MaxRcptHandler'"),
+	   "a handler named twice in one chain");
 	return failed ? 1 : 0;
 }
