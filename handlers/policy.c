@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,42 +12,136 @@
 #include "config.h"
 #include "userdb.h"
 
+/* RFC 5321 §2.4: only the destination may fold a local part's case; a
+ * remote one is compared exactly, its domain (after the last '@') without
+ * case. */
+static size_t domain_at(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at ? (size_t)(at - addr) : strlen(addr);
+}
+
+static bool same_target(const struct target *t, const char *addr, bool local)
+{
+	size_t d;
+
+	if (t->local != local)
+		return false;
+	if (local)
+		return strcasecmp(t->addr, addr) == 0;
+	d = domain_at(addr);
+	return domain_at(t->addr) == d && strncmp(t->addr, addr, d) == 0
+		&& strcasecmp(t->addr + d, addr + d) == 0;
+}
+
+/* FNV-1a over the normalized address. */
+static size_t target_hash(const char *addr, bool local)
+{
+	size_t d = local ? 0 : domain_at(addr);
+	uint32_t h = local ? 2166136261u : 2166136261u ^ 0x5bd1e995u;
+
+	for (size_t i = 0; addr[i]; i++) {
+		unsigned char c = (unsigned char)addr[i];
+
+		h = (h ^ (i >= d ? (unsigned char)tolower(c) : c)) * 16777619u;
+	}
+	return h;
+}
+
+static size_t target_max(const struct target_set *set)
+{
+	return set->max ? set->max : ALIAS_MAX_TARGETS;
+}
+
+/* The slot holding @addr, or the free slot where it goes. */
+static size_t slot_find(const struct target_set *set, const char *addr, bool local)
+{
+	size_t mask = set->nslot - 1, i = target_hash(addr, local) & mask;
+
+	while (set->slot[i] && !same_target(&set->v[set->slot[i] - 1], addr, local))
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Rebuild the slots for v[0..n) in a table of @nslot (a power of 2, more
+ * than twice n): on growth and after a truncation. */
+static bool slots_rebuild(struct target_set *set, size_t nslot)
+{
+	unsigned *slot = nslot == set->nslot ? set->slot : calloc(nslot, sizeof(*slot));
+
+	if (!slot)
+		return false;
+	if (slot == set->slot)
+		memset(slot, 0, nslot * sizeof(*slot));
+	else
+		free(set->slot);
+	set->slot = slot;
+	set->nslot = nslot;
+	for (size_t k = 0; k < set->n; k++)
+		set->slot[slot_find(set, set->v[k].addr, set->v[k].local)] = (unsigned)k + 1;
+	return true;
+}
+
 bool target_set_add(struct target_set *set, const char *addr, bool local)
 {
-	for (size_t i = 0; i < set->n; i++)
-		/* RFC 5321 §2.4: only the destination may fold a local
-		 * part's case; a remote one is compared exactly (its domain
-		 * is already lower case). */
-		if (set->v[i].local == local
-		    && (local ? strcasecmp(set->v[i].addr, addr) : strcmp(set->v[i].addr, addr)) == 0)
-			return true;
-	if (set->n >= ALIAS_MAX_TARGETS)
+	size_t i;
+
+	if (set->nslot && set->slot[i = slot_find(set, addr, local)])
+		return true;
+	if (set->n >= target_max(set))
 		return false;
 	if (set->n == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 4;
-		struct target *v = realloc(set->v, cap * sizeof(*v));
+		struct target *v;
 
+		if (cap > target_max(set))
+			cap = target_max(set);
+		v = realloc(set->v, cap * sizeof(*v));
 		if (!v)
 			return false;
 		set->v = v;
 		set->cap = cap;
 	}
+	if (2 * (set->n + 1) > set->nslot) {
+		/* load at most 1/2: probes stay short */
+		size_t nslot = set->nslot ? set->nslot : 8;
+
+		while (2 * (set->n + 1) > nslot)
+			nslot *= 2;
+		if (!slots_rebuild(set, nslot))
+			return false;
+	}
+	i = slot_find(set, addr, local);
 	snprintf(set->v[set->n].addr, sizeof(set->v[set->n].addr), "%s", addr);
 	set->v[set->n].local = local;
-	set->n++;
+	set->slot[i] = (unsigned)++set->n;
 	return true;
+}
+
+void target_set_truncate(struct target_set *set, size_t n)
+{
+	if (n >= set->n)
+		return;
+	set->n = n;
+	if (set->nslot)
+		slots_rebuild(set, set->nslot);	/* same size: cannot fail */
 }
 
 void target_set_clear(struct target_set *set)
 {
 	set->n = 0;
+	if (set->nslot)
+		memset(set->slot, 0, set->nslot * sizeof(*set->slot));
 }
 
 void target_set_free(struct target_set *set)
 {
 	free(set->v);
+	free(set->slot);
 	set->v = NULL;
-	set->n = set->cap = 0;
+	set->slot = NULL;
+	set->n = set->cap = set->nslot = 0;
 }
 
 bool policy_lookup_name(const struct mailbox *mb, bool strip_tag, char *buf, size_t size)

@@ -32,9 +32,17 @@ struct target {
 	bool local;
 };
 
+/* The targets in the order added (v[0..n)), de-duplicated through an
+ * open-addressing hash over the normalized address (local: all lower
+ * case; remote: the local part exact, the domain lower case), so adding
+ * costs the same whatever the set holds.  Both arrays grow geometrically
+ * up to the bound: @max targets, ALIAS_MAX_TARGETS when 0. */
 struct target_set {
 	struct target *v;
 	size_t n, cap;
+	size_t max;		/* bound on n; 0: ALIAS_MAX_TARGETS */
+	unsigned *slot;		/* index + 1 into v, 0 free; nslot a power of 2 */
+	size_t nslot;
 };
 
 enum resolve_result {
@@ -50,8 +58,11 @@ enum resolve_result {
 enum resolve_result policy_resolve(const struct config *cfg, const struct aliases *al,
 				   const struct mailbox *mb, struct target_set *out);
 
-/* Add one target unless already present.  Returns false when full. */
+/* Add one target unless already present.  Returns false when full (or
+ * out of memory). */
 bool target_set_add(struct target_set *set, const char *addr, bool local);
+/* Drop the targets from index @n on (the ones added last). */
+void target_set_truncate(struct target_set *set, size_t n);
 void target_set_clear(struct target_set *set);
 void target_set_free(struct target_set *set);
 

@@ -429,6 +429,10 @@ static enum reply_id cmd_mail(struct session *s, char *arg)
 	t->nrcpt = 0;
 	t->rcpt_attempts = 0;
 	target_set_clear(&t->targets);
+	/* every accepted RCPT may add a target: the transaction's bound is
+	 * the listener's, never below one alias expansion's */
+	t->targets.max = s->lst->max_rcpt_commands > ALIAS_MAX_TARGETS
+		? (size_t)s->lst->max_rcpt_commands : ALIAS_MAX_TARGETS;
 	s->state = ST_MAIL;
 	return RP_MAIL_OK;
 }
@@ -567,7 +571,7 @@ static enum reply_id cmd_rcpt(struct session *s, char *arg)
 		if (!target_set_add(&t->targets, s->pending.v[i].addr, s->pending.v[i].local)) {
 			/* a RCPT is all or nothing: the targets this one added
 			 * so far (at the end of the set) leave with it */
-			t->targets.n = rc->first_target;
+			target_set_truncate(&t->targets, rc->first_target);
 			return RP_TOO_MANY_RCPTS;
 		}
 	rc->ntargets = t->targets.n - rc->first_target;

@@ -86,6 +86,24 @@ send_file() {
 	one_message alice@example.org
 }
 
+@test "delivery: a duplicate RCPT among 150 others, in another case, is stored once" {
+	local i rcpts=()
+	MAXRCPT=400 write_conf
+	for i in $(seq 1 150); do
+		printf 'u%d@example.org:{PLAIN}x\n' "$i" >>"$T/users"
+		rcpts+=("u$i@example.org")
+	done
+	printf 'x\r\n' >"$T/msg"
+	run send_file 127.0.0.1 EHLO "$T/msg" alice@example.org "${rcpts[@]}" ALICE@EXAMPLE.ORG U75@Example.Org
+	assert_success
+	assert_equal "$(grep -c '^250 2\.1\.5' <<<"$output")" 153
+	assert_output --regexp "250 2\.0\.0 OK: queued as "
+	one_message alice@example.org
+	one_message u75@example.org
+	one_message u150@example.org
+	assert_equal "$(all_mail_files | grep -c /new/)" 151
+}
+
 @test "delivery: body byte for byte: 8-bit octets, dot-unstuffing, long lines, tabs" {
 	python3 - "$T" <<-'EOF'
 		import sys

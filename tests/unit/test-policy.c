@@ -304,6 +304,58 @@ static void target_sets(void)
 	ok(set.v == NULL && set.n == 0 && set.cap == 0, "target_set_free resets");
 }
 
+/* The hash: a remote domain compares without case, many entries keep
+ * their order and stay unique, the bound holds, truncation forgets. */
+static void target_set_hash(void)
+{
+	struct target_set set = { 0 };
+	char addr[64];
+	bool all = true;
+
+	target_set_add(&set, "Bob@Remote.TEST", false);
+	target_set_add(&set, "Bob@remote.test", false);
+	target_set_add(&set, "Bob@REMOTE.test", false);
+	is_int(set.n, 1, "target set: a remote domain's case does not make a new target");
+	target_set_add(&set, "bob@remote.test", false);
+	is_int(set.n, 2, "target set: ... its local part's case does");
+	target_set_add(&set, "carol@Example.ORG", true);
+	target_set_add(&set, "CAROL@example.org", true);
+	is_int(set.n, 3, "target set: a local target compares without case");
+	target_set_clear(&set);
+	set.max = 20000;
+	for (int i = 0; i < 10000; i++) {
+		snprintf(addr, sizeof(addr), "u%d@d%d.example", i, i % 7);
+		all &= target_set_add(&set, addr, false);
+	}
+	for (int i = 0; i < 10000; i++) {
+		snprintf(addr, sizeof(addr), "u%d@D%d.EXAMPLE", i, i % 7);
+		all &= target_set_add(&set, addr, false);
+	}
+	ok(all, "target set: 10,000 targets fit under max 20,000");
+	is_int(set.n, 10000, "target set: 10,000 distinct, their 10,000 duplicates dropped");
+	is_str(set.v[1234].addr, "u1234@d2.example", "target set: insertion order kept");
+	target_set_truncate(&set, 5000);
+	is_int(set.n, 5000, "target_set_truncate drops the last ones");
+	ok(target_set_add(&set, "u6000@d1.example", false) && set.n == 5001,
+	   "target set: a truncated target is new again");
+	ok(target_set_add(&set, "u10@d3.example", false) && set.n == 5001,
+	   "target set: a kept one is still a duplicate");
+	target_set_free(&set);
+	set.max = 0;
+	/* the bound: ALIAS_MAX_TARGETS by default, a duplicate past it is fine */
+	all = true;
+	for (int i = 0; i < ALIAS_MAX_TARGETS; i++) {
+		snprintf(addr, sizeof(addr), "u%d@example.org", i);
+		all &= target_set_add(&set, addr, true);
+	}
+	ok(all, "target set: ALIAS_MAX_TARGETS fit");
+	ok(!target_set_add(&set, "one.more@example.org", true), "target set: one more is refused");
+	ok(target_set_add(&set, "U7@Example.ORG", true), "target set: a duplicate at the bound is accepted");
+	is_int(set.n, ALIAS_MAX_TARGETS, "target set: the bound holds");
+	ok(set.cap == ALIAS_MAX_TARGETS, "target set: storage never grows past the bound");
+	target_set_free(&set);
+}
+
 static void lookup_names(void)
 {
 	struct mailbox mb;
@@ -426,6 +478,7 @@ int main(void)
 
 	too_many(dir, c);
 	target_sets();
+	target_set_hash();
 	lookup_names();
 	relay();
 
