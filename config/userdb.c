@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* Whether the file's @name matches @address: exactly, or (when @bare_ok:
  * the address's domain is local) as a bare local part equal to the
@@ -34,24 +35,17 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Call @fn with each entry of the users file, its name and its password
- * field (neither NUL-terminated), until it returns true.  0, or -errno
- * when the file cannot be read. */
-static int users_each(const char *path,
-		      bool (*fn)(const char *name, size_t namelen, const char *field, size_t fieldlen, void *ctx),
-		      void *ctx)
+typedef bool users_fn(const char *name, size_t namelen, const char *field, size_t fieldlen, void *ctx);
+
+/* Call @fn with each entry of the users file @f, its name and its
+ * password field (neither NUL-terminated), until it returns true.  0, or
+ * -EIO when the file cannot be read. */
+static int users_scan(FILE *f, users_fn *fn, void *ctx)
 {
-	FILE *f;
 	char *line = NULL;
 	size_t cap = 0;
 	bool stopped = false;
-	int rc = 0;
 
-	if (!path)
-		return 0;
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
 	while (!stopped && getline(&line, &cap, f) > 0) {
 		char *p = line, *colon, *end;
 
@@ -69,8 +63,21 @@ static int users_each(const char *path,
 		explicit_bzero(line, cap);
 		free(line);
 	}
-	if (ferror(f) && !stopped)
-		rc = -EIO;
+	return ferror(f) && !stopped ? -EIO : 0;
+}
+
+/* users_scan() of the file @path; a NULL @path has no users. */
+static int users_each(const char *path, users_fn *fn, void *ctx)
+{
+	FILE *f;
+	int rc;
+
+	if (!path)
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	rc = users_scan(f, fn, ctx);
 	fclose(f);
 	return rc;
 }
@@ -105,6 +112,171 @@ int userdb_find(const char *path, const char *address, bool local_domain,
 	int r = users_each(path, find_line, &fc);
 
 	return r < 0 ? r : fc.found;
+}
+
+/* FNV-1a over @len bytes of @s, lower-cased. */
+static uint32_t name_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)tolower((unsigned char)s[i])) * 16777619u;
+	return h;
+}
+
+/* The slot of the name equal (without case) to @len bytes of @key, or
+ * the free slot where it goes. */
+static size_t index_slot(const struct userdb_index *ix, const char *key, size_t len)
+{
+	size_t mask = ix->nslot - 1, i = name_hash(key, len) & mask;
+
+	for (; ix->slot[i]; i = (i + 1) & mask) {
+		const char *name = ix->names + ix->slot[i] - 1;
+
+		if (strlen(name) == len && strncasecmp(name, key, len) == 0)
+			break;
+	}
+	return i;
+}
+
+struct index_build {
+	struct userdb_index *ix;
+	size_t used, cap;	/* bytes of ix->names */
+	uint32_t *off;		/* each name's offset */
+	size_t noff, offcap;
+	bool over;		/* the file grew while read */
+};
+
+static bool index_line(const char *name, size_t namelen, const char *field, size_t fieldlen, void *ctx)
+{
+	struct index_build *b = ctx;
+
+	(void)field;
+	(void)fieldlen;
+	if (b->used + namelen + 1 > b->cap)
+		return b->over = true;
+	if (b->noff == b->offcap) {
+		size_t cap = b->offcap ? b->offcap * 2 : 256;
+		uint32_t *v = realloc(b->off, cap * sizeof(*v));
+
+		if (!v)
+			return b->over = true;
+		b->off = v;
+		b->offcap = cap;
+	}
+	b->off[b->noff++] = (uint32_t)b->used;
+	for (size_t i = 0; i < namelen; i++)
+		b->ix->names[b->used++] = (char)tolower((unsigned char)name[i]);
+	b->ix->names[b->used++] = '\0';
+	return false;
+}
+
+static void index_stamp(struct userdb_index *ix, const struct stat *st)
+{
+	ix->dev = st->st_dev;
+	ix->ino = st->st_ino;
+	ix->size = st->st_size;
+	ix->mtim = st->st_mtim;
+	ix->ctim = st->st_ctim;
+}
+
+static bool index_current(const struct userdb_index *ix, const struct stat *st)
+{
+	return ix->loaded && ix->dev == st->st_dev && ix->ino == st->st_ino && ix->size == st->st_size
+		&& ix->mtim.tv_sec == st->st_mtim.tv_sec && ix->mtim.tv_nsec == st->st_mtim.tv_nsec
+		&& ix->ctim.tv_sec == st->st_ctim.tv_sec && ix->ctim.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* Read @path into @ix, or mark it for scanning when too big. */
+static int index_load(struct userdb_index *ix, const char *path)
+{
+	struct index_build b = { .ix = ix };
+	struct stat st;
+	FILE *f;
+	int rc;
+
+	userdb_index_free(ix);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (fstat(fileno(f), &st) < 0) {
+		rc = -errno;
+		fclose(f);
+		return rc;
+	}
+	index_stamp(ix, &st);
+	if (st.st_size > USERDB_INDEX_MAX) {
+		fclose(f);
+		ix->scan = ix->loaded = true;
+		return 0;
+	}
+	b.cap = (size_t)st.st_size + 1;
+	ix->names = malloc(b.cap);
+	rc = ix->names ? users_scan(f, index_line, &b) : -ENOMEM;
+	fclose(f);
+	if (rc == 0 && !b.over) {
+		size_t nslot = 8;
+
+		while (nslot < 2 * b.noff)
+			nslot *= 2;
+		ix->slot = calloc(nslot, sizeof(*ix->slot));
+		ix->nslot = nslot;
+		for (size_t k = 0; ix->slot && k < b.noff; k++) {
+			const char *name = ix->names + b.off[k];
+			size_t i = index_slot(ix, name, strlen(name));
+
+			if (!ix->slot[i]) {	/* the first line of a name wins */
+				ix->slot[i] = b.off[k] + 1;
+				ix->n++;
+			}
+		}
+		if (!ix->slot)
+			rc = -ENOMEM;
+	}
+	free(b.off);
+	if (rc == 0 && b.over) {
+		/* changed under us or out of memory: scan this time */
+		userdb_index_free(ix);
+		return 1;
+	}
+	if (rc < 0) {
+		userdb_index_free(ix);
+		return rc;
+	}
+	ix->loaded = true;
+	return 0;
+}
+
+int userdb_lookup(struct userdb_index *ix, const char *path, const char *address, bool local_domain)
+{
+	struct stat st;
+	const char *at;
+	size_t i;
+	int r;
+
+	if (!path)
+		return 0;
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!index_current(ix, &st) && (r = index_load(ix, path)) != 0)
+		return r < 0 ? r : userdb_find(path, address, local_domain, NULL, 0);
+	if (ix->scan)
+		return userdb_find(path, address, local_domain, NULL, 0);
+	if (ix->slot[index_slot(ix, address, strlen(address))])
+		return 1;
+	/* a bare "user" line, for a local domain's address */
+	at = strrchr(address, '@');
+	if (!local_domain || !at)
+		return 0;
+	i = index_slot(ix, address, (size_t)(at - address));
+	return ix->slot[i] && !strchr(ix->names + ix->slot[i] - 1, '@');
+}
+
+void userdb_index_free(struct userdb_index *ix)
+{
+	free(ix->names);
+	free(ix->slot);
+	memset(ix, 0, sizeof(*ix));
 }
 
 static bool equal_ct(const char *a, const char *b)

@@ -14,6 +14,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 /* Find @address ("local@domain", lower-case) in the users file @path.
  * A bare "user" line matches only when @local_domain (the address's domain
@@ -24,6 +27,30 @@
  * A NULL @path has no users. */
 int userdb_find(const char *path, const char *address, bool local_domain,
 		char *pass_r, size_t passsize);
+
+/* The users file's names, read once into a hash (for a session's RCPTs,
+ * instead of a scan of the file per lookup).  No password field is kept.
+ * userdb_lookup() stats the file on every call and reads it again when it
+ * was replaced or changed (device, inode, size, mtime, ctime).  Memory is
+ * bounded: a file over USERDB_INDEX_MAX bytes is not indexed but scanned
+ * per lookup, as userdb_find does. */
+#define USERDB_INDEX_MAX (64L * 1024 * 1024)
+
+struct userdb_index {
+	bool loaded, scan;	/* scan: too big, userdb_find per lookup */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtim, ctim;
+	char *names;		/* lower-case names, each NUL-terminated */
+	uint32_t *slot;		/* offset + 1 into names, 0 free */
+	size_t nslot, n;
+};
+
+/* userdb_find(@path, @address, @local_domain) through @ix: 1, 0 or
+ * -errno, the same answers. */
+int userdb_lookup(struct userdb_index *ix, const char *path, const char *address, bool local_domain);
+void userdb_index_free(struct userdb_index *ix);
 
 /* Check @password for @user ("local@domain", lower-case) against the
  * users file (@local_domain as for userdb_find).  Password fields: a crypt(3) hash, bare or as {CRYPT},

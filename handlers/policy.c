@@ -163,6 +163,7 @@ bool policy_lookup_name(const struct mailbox *mb, bool strip_tag, char *buf, siz
 struct expansion {
 	const struct config *cfg;
 	const struct aliases *al;
+	struct userdb_index *users;
 	struct target_set *out;
 	const char *path[ALIAS_MAX_DEPTH + 1];	/* aliases being expanded */
 	unsigned depth;
@@ -183,7 +184,9 @@ static bool resolve(struct expansion *x, const struct mailbox *mb);
 static bool add_user(struct expansion *x, const char *name)
 {
 	const char *at = strrchr(name, '@');
-	int rc = userdb_find(x->cfg->users, name, at && config_is_local_domain(x->cfg, at + 1), NULL, 0);
+	bool local = at && config_is_local_domain(x->cfg, at + 1);
+	int rc = x->users ? userdb_lookup(x->users, x->cfg->users, name, local)
+		: userdb_find(x->cfg->users, name, local, NULL, 0);
 
 	if (rc > 0) {
 		if (!target_set_add(x->out, name, true))
@@ -260,9 +263,10 @@ static bool resolve(struct expansion *x, const struct mailbox *mb)
 }
 
 enum resolve_result policy_resolve(const struct config *cfg, const struct aliases *al,
-				   const struct mailbox *mb, struct target_set *out)
+				   struct userdb_index *users, const struct mailbox *mb,
+				   struct target_set *out)
 {
-	struct expansion x = { .cfg = cfg, .al = al, .out = out };
+	struct expansion x = { .cfg = cfg, .al = al, .users = users, .out = out };
 	struct mailbox pm;
 	bool postmaster = mb->bare_postmaster || strcasecmp(mb->local, "postmaster") == 0;
 	bool found;

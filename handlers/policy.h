@@ -18,6 +18,7 @@
 
 struct config;
 struct aliases;
+struct userdb_index;
 
 /* An address as text: local part (quoted if needed) @ domain. */
 #define ADDR_TEXT_MAX (LOCAL_PART_MAX * 2 + DOMAIN_MAX + 8)
@@ -54,9 +55,12 @@ enum resolve_result {
 };
 
 /* Resolve the local recipient @mb (domain local, or bare postmaster) into
- * @out (appending, without duplicates).  postmaster always resolves. */
+ * @out (appending, without duplicates).  postmaster always resolves.
+ * Users are looked up through @users (userdb_lookup: the file read once
+ * per session) or, when it is NULL, by a scan of the file. */
 enum resolve_result policy_resolve(const struct config *cfg, const struct aliases *al,
-				   const struct mailbox *mb, struct target_set *out);
+				   struct userdb_index *users, const struct mailbox *mb,
+				   struct target_set *out);
 
 /* Add one target unless already present.  Returns false when full (or
  * out of memory). */

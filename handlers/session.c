@@ -186,6 +186,7 @@ void session_finish(struct session *s)
 	target_set_free(&s->txn.targets);
 	target_set_free(&s->pending);
 	aliases_free(&s->aliases);
+	userdb_index_free(&s->users);
 }
 
 /* AUTH waits for TLS: STARTTLS is offered, or auth { requireSSL }. */
@@ -340,7 +341,7 @@ static bool sender_owned(struct session *s, const struct mailbox *from)
 		return true;
 	if (from->literal || !config_is_local_domain(s->cfg, from->domain) || !load_aliases(s))
 		return false;
-	if (policy_resolve(s->cfg, &s->aliases, from, &set) == RESOLVE_OK)
+	if (policy_resolve(s->cfg, &s->aliases, &s->users, from, &set) == RESOLVE_OK)
 		for (size_t i = 0; i < set.n && !owned; i++)
 			owned = set.v[i].local && strcasecmp(set.v[i].addr, s->auth_user) == 0;
 	target_set_free(&set);
@@ -465,7 +466,7 @@ enum reply_id session_valid_rcpt(struct session *s, const struct mailbox *to)
 	if (to->bare_postmaster || (!to->literal && config_is_local_domain(s->cfg, to->domain))) {
 		if (!load_aliases(s))
 			return RP_STORAGE_FAIL;
-		switch (policy_resolve(s->cfg, &s->aliases, to, &s->pending)) {
+		switch (policy_resolve(s->cfg, &s->aliases, &s->users, to, &s->pending)) {
 		case RESOLVE_OK:
 			return mailboxes_storable(s);
 		case RESOLVE_TEMPFAIL:

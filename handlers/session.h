@@ -86,6 +86,7 @@ struct session {
 	unsigned ntxn;
 	struct aliases aliases;
 	bool aliases_loaded;
+	struct userdb_index users;	/* the users file, read once (RCPT) */
 	struct transaction txn;
 	struct target_set pending;	/* targets of the RCPT being checked */
 	struct chain_run *chain;	/* the handlers' state (chain.c) */

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "tap.h"
@@ -121,12 +123,23 @@ static void check_resolve(const char *label, const struct config *c, const struc
 		ok(false, "%s %s: parses", label, rc->rcpt);
 		return;
 	}
-	r = policy_resolve(c, al, &mb, &set);
+	r = policy_resolve(c, al, NULL, &mb, &set);
 	set_text(&set, text, sizeof(text));
 	if (is_str(resolve_name(r), resolve_name(rc->want), "%s %s: %s", label, rc->rcpt, resolve_name(rc->want))
 	    && rc->targets)
 		is_str(text, rc->targets, "%s %s: targets", label, rc->rcpt);
 	target_set_free(&set);
+	{
+		/* the same through the users index a session keeps */
+		struct userdb_index ix = { 0 };
+		char itext[4096];
+		enum resolve_result ir = policy_resolve(c, al, &ix, &mb, &set);
+
+		set_text(&set, itext, sizeof(itext));
+		ok(ir == r && strcmp(itext, text) == 0, "%s %s: same through the users index", label, rc->rcpt);
+		target_set_free(&set);
+		userdb_index_free(&ix);
+	}
 }
 
 static const struct resolve_case with_aliases[] = {
@@ -179,6 +192,56 @@ static void diag_collect(void *ctx, const char *msg)
 	FILE *f = ctx;
 
 	fprintf(f, "%s\n", msg);
+}
+
+/* userdb_lookup answers as userdb_find does, and reads the file again
+ * when it is replaced or rewritten. */
+static void users_index(const char *users, const char *dir)
+{
+	static const struct {
+		const char *address;
+		bool local;
+	} q[] = {
+		{ "alice@example.org", true }, { "ALICE@Example.ORG", false }, { "dave@example.org", true },
+		{ "carol@example.net", true }, { "carol@evil.example", false }, { "carol", false },
+		{ "alice@example.net", true }, { "carolyn@example.org", true }, { "ghost@example.org", true },
+		{ "frank@example.org", true }, { "nobody@example.org", true }, { "\"a@b\"@example.org", true },
+	};
+	struct userdb_index ix = { 0 };
+	char *path, *tmp, *missing;
+
+	for (size_t i = 0; i < ARRAY_SIZE(q); i++)
+		is_int(userdb_lookup(&ix, users, q[i].address, q[i].local),
+		       userdb_find(users, q[i].address, q[i].local, NULL, 0), "users index: %s as userdb_find", q[i].address);
+	ok(ix.loaded && !ix.scan && ix.n > 0, "users index: loaded once, %zu names", ix.n);
+	is_int(userdb_lookup(&ix, NULL, "alice@example.org", true), 0, "users index: no users file, no users");
+	userdb_index_free(&ix);
+	if (asprintf(&missing, "%s/no-such-users", dir) < 0)
+		abort();
+	is_int(userdb_lookup(&ix, missing, "alice@example.org", true), -ENOENT, "users index: missing file: -ENOENT");
+	free(missing);
+
+	path = write_file(dir, "users-ix", "ann@example.org:{PLAIN}a\n");
+	tmp = write_file(dir, "users-ix.new", "ann@example.org:{PLAIN}a\nben@example.org:{PLAIN}b\n");
+	is_int(userdb_lookup(&ix, path, "ben@example.org", true), 0, "users index: ben not yet");
+	ok(rename(tmp, path) == 0, "users file replaced");
+	is_int(userdb_lookup(&ix, path, "ben@example.org", true), 1, "users index: a replaced file is read again");
+	free(tmp);
+	{
+		/* rewritten in place, same size and inode: mtime/ctime tell */
+		FILE *f = fopen(path, "r+");
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		fputs("ann@example.org:{PLAIN}a\nbex", f);
+		fclose(f);
+	}
+	is_int(userdb_lookup(&ix, path, "ben@example.org", true), 0, "users index: a rewritten file is read again (ben gone)");
+	is_int(userdb_lookup(&ix, path, "bex@example.org", true), 1, "users index: ... and its new name found");
+	unlink(path);
+	is_int(userdb_lookup(&ix, path, "ann@example.org", true), -ENOENT, "users index: a file gone is -ENOENT, not the old names");
+	userdb_index_free(&ix);
+	free(path);
 }
 
 static void userdb(const char *users, const char *aliases_path, const char *dir)
@@ -413,6 +476,7 @@ int main(void)
 		return done();
 	}
 	userdb(users, aliases_path, dir);
+	users_index(users, dir);
 
 	/* one table: the aliases file plus a postmaster alias */
 	{
@@ -441,7 +505,7 @@ int main(void)
 
 		for (size_t i = 0; i < ARRAY_SIZE(rcpts); i++) {
 			address_parse_path(rcpts[i], ADDR_FORWARD, true, &mb, &params);
-			policy_resolve(c, &al, &mb, &set);
+			policy_resolve(c, &al, NULL, &mb, &set);
 		}
 		set_text(&set, text, sizeof(text));
 		is_str(text, "alice@example.org(L) bob@remote.test(R) bob@example.org(L)",
