@@ -256,6 +256,8 @@ int userdb_lookup(struct userdb_index *ix, const char *path, const char *address
 
 	if (!path)
 		return 0;
+	if (!ix->loaded && ix->lookups++ == 0)
+		return userdb_find(path, address, local_domain, NULL, 0);
 	if (stat(path, &st) < 0)
 		return -errno;
 	if (!index_current(ix, &st) && (r = index_load(ix, path)) != 0)

@@ -45,6 +45,7 @@ struct userdb_index {
 	char *names;		/* lower-case names, each NUL-terminated */
 	uint32_t *slot;		/* offset + 1 into names, 0 free */
 	size_t nslot, n;
+	unsigned lookups;	/* before the index was built */
 };
 
 /* userdb_find(@path, @address, @local_domain) through @ix: 1, 0 or

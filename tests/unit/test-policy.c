@@ -223,7 +223,9 @@ static void users_index(const char *users, const char *dir)
 
 	path = write_file(dir, "users-ix", "ann@example.org:{PLAIN}a\n");
 	tmp = write_file(dir, "users-ix.new", "ann@example.org:{PLAIN}a\nben@example.org:{PLAIN}b\n");
+	is_int(userdb_lookup(&ix, path, "ann@example.org", true), 1, "users index: first lookup (a scan)");
 	is_int(userdb_lookup(&ix, path, "ben@example.org", true), 0, "users index: ben not yet");
+	ok(ix.loaded && ix.n == 1, "users index: built at the second lookup");
 	ok(rename(tmp, path) == 0, "users file replaced");
 	is_int(userdb_lookup(&ix, path, "ben@example.org", true), 1, "users index: a replaced file is read again");
 	free(tmp);
