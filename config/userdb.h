@@ -36,6 +36,10 @@ int userdb_find(const char *path, const char *address, bool local_domain,
  * per lookup, as userdb_find does. */
 #define USERDB_INDEX_MAX (64L * 1024 * 1024)
 
+/* userdb_lookup() scans the file this many times in a session before it
+ * builds the index (userdb.c says why). */
+#define USERDB_SCANS_BEFORE_INDEX 16
+
 struct userdb_index {
 	bool loaded, scan;	/* scan: too big, userdb_find per lookup */
 	dev_t dev;
