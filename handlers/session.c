@@ -1004,6 +1004,16 @@ static int read_line(struct session *s, struct line_reader *lr)
 
 /* ---- AUTH (RFC 4954) ------------------------------------------------------ */
 
+/* Decode a client's base64 into @out: -ENOBUFS (more than the mechanism's
+ * fields can hold) is a field too long, not bad base64. */
+static enum reply_id auth_decode(const char *b64, char *out, size_t size, int *len_r)
+{
+	*len_r = sasl_base64_decode(b64, out, size);
+	if (*len_r == -ENOBUFS)
+		return RP_AUTH_FIELD_TOO_LONG;
+	return *len_r < 0 ? RP_AUTH_BASE64 : RP_NONE;
+}
+
 /* One SASL continuation: send "334 challenge", read the client's line
  * (up to AUTH_LINE_MAX octets), base64-decode it into @out.  A line that
  * does not fit in @out is RP_AUTH_FIELD_TOO_LONG: @size is what the
@@ -1023,8 +1033,8 @@ static enum reply_id auth_step(struct session *s, const char *challenge, char *o
 		rp = RP_AUTH_LINE_TOO_LONG;
 	else if (strcmp(lr.buf, "*") == 0)
 		rp = RP_AUTH_CANCELLED;
-	else if ((*len_r = sasl_base64_decode(lr.buf, out, size)) < 0)
-		rp = *len_r == -ENOBUFS ? RP_AUTH_FIELD_TOO_LONG : RP_AUTH_BASE64;
+	else
+		rp = auth_decode(lr.buf, out, size, len_r);
 	explicit_bzero(s->line, lr.len);
 	return rp;
 }
@@ -1059,16 +1069,6 @@ static enum reply_id auth_result(struct session *s, const char *mech, const char
 	/* Each failure waits longer (1 s, 2 s, 4 s); the third ends it. */
 	sleep(1u << (s->auth_failures - 1));
 	return s->auth_failures >= AUTH_MAX_FAILURES ? RP_AUTH_TOO_MANY : RP_AUTH_FAILED;
-}
-
-/* Decode a client's base64 into @out: -ENOBUFS (more than the mechanism's
- * fields can hold) is a field too long, not bad base64. */
-static enum reply_id auth_decode(const char *b64, char *out, size_t size, int *len_r)
-{
-	*len_r = sasl_base64_decode(b64, out, size);
-	if (*len_r == -ENOBUFS)
-		return RP_AUTH_FIELD_TOO_LONG;
-	return *len_r < 0 ? RP_AUTH_BASE64 : RP_NONE;
 }
 
 static enum reply_id auth_plain(struct session *s, const char *initial)
