@@ -127,13 +127,21 @@ static bool listener_elsewhere(enum listener_proto proto, const char *title)
 	       && (proto != load.scope_proto || (load.scope_name && strcmp(title, load.scope_name) != 0));
 }
 
+/* The listener block around @line, or NULL (a global key). */
+static const struct block *block_at(int line)
+{
+	for (size_t i = 0; line > 0 && i < load.nblocks; i++)
+		if ((unsigned)line >= load.blocks[i].first && (unsigned)line <= load.blocks[i].last)
+			return &load.blocks[i];
+	return NULL;
+}
+
 /* Whether @line is inside a listener block outside the scope. */
 static bool line_elsewhere(int line)
 {
-	for (size_t i = 0; load.scoped && line > 0 && i < load.nblocks; i++)
-		if ((unsigned)line >= load.blocks[i].first && (unsigned)line <= load.blocks[i].last)
-			return listener_elsewhere(load.blocks[i].proto, load.blocks[i].title);
-	return false;
+	const struct block *b = load.scoped ? block_at(line) : NULL;
+
+	return b && listener_elsewhere(b->proto, b->title);
 }
 
 /* libconfuse's error printer writes to stderr, which may be the client's
@@ -171,15 +179,6 @@ static void __attribute__((format(printf, 3, 4))) report_line(int line, enum dia
 	va_start(ap, fmt);
 	report_at(line, level, fmt, ap);
 	va_end(ap);
-}
-
-/* The listener block around @line, or NULL (a global key). */
-static const struct block *block_at(int line)
-{
-	for (size_t i = 0; line > 0 && i < load.nblocks; i++)
-		if ((unsigned)line >= load.blocks[i].first && (unsigned)line <= load.blocks[i].last)
-			return &load.blocks[i];
-	return NULL;
 }
 
 int config_check_user(const char *user, char *why, size_t whysize)
