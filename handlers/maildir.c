@@ -237,15 +237,22 @@ int mdfile_sync(struct mdfile *f)
 
 int mdfile_publish(struct mdfile *f)
 {
-	int tmp, new, r = 0;
+	int md, tmp, new, r = 0;
 
 	snprintf(f->final, sizeof(f->final), "%s,S=%llu", f->base, (unsigned long long)f->size);
-	if ((tmp = open_below(f->dir, f->rootlen, "tmp", false)) < 0)
-		return tmp;
-	if ((new = open_below(f->dir, f->rootlen, "new", false)) < 0) {
-		close(tmp);
-		return new;
+	/* one walk to the maildir, then its tmp/ and new/ (no link either) */
+	if ((md = open_below(f->dir, f->rootlen, NULL, false)) < 0)
+		return md;
+	tmp = openat(md, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	new = tmp < 0 ? -1 : openat(md, "new", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (new < 0) {
+		r = -errno;
+		if (tmp >= 0)
+			close(tmp);
+		close(md);
+		return r;
 	}
+	close(md);
 	if (linkat(tmp, f->base, new, f->final, 0) != 0) {
 		r = -errno;
 	} else {
