@@ -193,9 +193,17 @@ static int ehlo(struct relaytest *rt, struct smtp_reply *r)
 	return r->code == 250 ? 0 : -EPROTO;
 }
 
+/* The server's certificate: valid for the name we connected to, unless
+ * --insecure. */
+static struct tls_client_opts tls_opts(const struct relaytest *rt)
+{
+	return (struct tls_client_opts){ .server_name = rt->host, .verify = !rt->insecure, .ca_file = rt->ca_file };
+}
+
+/* --smtps: TLS from the first byte (RFC 8314). */
 static int start_tls(struct relaytest *rt, char *why, size_t size)
 {
-	struct tls_client_opts o = { .server_name = rt->host, .verify = !rt->insecure, .ca_file = rt->ca_file };
+	struct tls_client_opts o = tls_opts(rt);
 	char tls_why[256];
 
 	if (tls_client_start(&rt->c.conn, &o, rt->c.tls_info, sizeof(rt->c.tls_info), tls_why, sizeof(tls_why)) < 0) {
@@ -242,17 +250,14 @@ static int session_open(struct relaytest *rt, bool tls, char *why, size_t size)
 		goto fail;
 	}
 	if (tls && !rt->c.tls && (rt->c.ext & EXT_STARTTLS)) {
-		if ((e = smtp_send(&rt->c, "STARTTLS")) < 0 || (e = smtp_read(&rt->c, &r)) < 0 || r.code != 220) {
-			snprintf(why, size, "STARTTLS refused: %s", e < 0 ? strerror(-e) : r.text);
+		struct tls_client_opts o = tls_opts(rt);
+
+		if ((e = smtp_starttls(&rt->c, &o, &r, why, size)) != 0) {
+			if (e == 1)
+				snprintf(why, size, "STARTTLS refused: %s", r.text);
 			goto fail;
 		}
-		/* RFC 3207 §4.2: nothing sent before the handshake counts */
-		if (conn_buffered(&rt->c.conn) > 0) {
-			snprintf(why, size, "data after the STARTTLS reply");
-			e = -EPROTO;
-			goto fail;
-		}
-		if ((e = start_tls(rt, why, size)) < 0 || (e = ehlo(rt, &r)) < 0) {
+		if ((e = ehlo(rt, &r)) < 0) {
 			if (!why[0])
 				snprintf(why, size, "EHLO after STARTTLS refused");
 			goto fail;
@@ -321,27 +326,6 @@ static int try_one(struct relaytest *rt, const char *name, const char *from, con
 	return e < 0 ? e : -ECONNRESET;
 }
 
-/* AUTH PLAIN (RFC 4616) as rt->user.  0, or -errno with @r the refusal. */
-static int auth_plain(struct relaytest *rt, struct smtp_reply *r)
-{
-	char plain[2 * SASL_FIELD_MAX + 3], b64[4 * ((sizeof(plain) + 2) / 3) + 1];
-	size_t ul = strlen(rt->user), pl = strlen(rt->password);
-	int e;
-
-	if (ul > SASL_FIELD_MAX || pl > SASL_FIELD_MAX)
-		return -EMSGSIZE;
-	plain[0] = '\0';
-	memcpy(plain + 1, rt->user, ul + 1);
-	memcpy(plain + ul + 2, rt->password, pl);
-	sasl_base64_encode(plain, ul + pl + 2, b64);
-	explicit_bzero(plain, sizeof(plain));
-	e = smtp_send(&rt->c, "AUTH PLAIN %s", b64);
-	explicit_bzero(b64, sizeof(b64));
-	if (e < 0 || (e = smtp_read(&rt->c, r)) < 0)
-		return e;
-	return r->code == 235 ? 0 : -EACCES;
-}
-
 /* --auth: the authenticated path relays a foreign recipient.  Returns 0
  * when it does. */
 static int try_auth(struct relaytest *rt)
@@ -364,7 +348,9 @@ static int try_auth(struct relaytest *rt)
 	if (!rt->c.tls)
 		fprintf(stderr, "smtpd-config relaytest: warning: %s offers no TLS: the password goes in clear\n",
 			rt->host);
-	if ((e = auth_plain(rt, &r)) < 0) {
+	if ((e = smtp_auth_plain(&rt->c, rt->user, rt->password, &r)) == 0 && r.code != 235)
+		e = -EACCES;
+	if (e < 0) {
 		printf("FAILED    authenticated relay as %s: ", rt->user);
 		if (e == -EACCES)
 			show_reply("AUTH refused: ", &r);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sasl.h"
 #include "tls.h"
 
 void smtp_reply_init(struct smtp_reply *r)
@@ -253,4 +254,50 @@ void smtp_close(struct smtp_client *c)
 	tls_client_finish(&c->conn);
 	close(c->fd);
 	c->fd = -1;
+}
+
+int smtp_starttls(struct smtp_client *c, const struct tls_client_opts *o, struct smtp_reply *r,
+		  char *why, size_t whysize)
+{
+	char tls_why[256];
+	int e;
+
+	if ((e = smtp_send(c, "STARTTLS")) < 0 || (e = smtp_read(c, r)) < 0) {
+		snprintf(why, whysize, "STARTTLS: %s", strerror(-e));
+		return e;
+	}
+	if (r->code != 220)
+		return 1;
+	/* RFC 3207 §4.2: nothing buffered from before survives */
+	if (conn_buffered(&c->conn) > 0) {
+		snprintf(why, whysize, "data sent after the STARTTLS reply");
+		return -EPROTO;
+	}
+	if ((e = tls_client_start(&c->conn, o, c->tls_info, sizeof(c->tls_info), tls_why, sizeof(tls_why))) < 0) {
+		snprintf(why, whysize, "%s", tls_why);
+		return e;
+	}
+	c->tls = true;
+	return 0;
+}
+
+int smtp_auth_plain(struct smtp_client *c, const char *user, const char *password, struct smtp_reply *r)
+{
+	char plain[2 * SASL_FIELD_MAX + 4], b64[4 * ((sizeof(plain) + 2) / 3) + 1];
+	size_t ul = strlen(user), pl = strlen(password);
+	int e;
+
+	if (ul > SASL_FIELD_MAX || pl > SASL_FIELD_MAX)
+		return -EMSGSIZE;
+	/* authzid (empty) NUL authcid NUL passwd */
+	plain[0] = '\0';
+	memcpy(plain + 1, user, ul + 1);
+	memcpy(plain + ul + 2, password, pl);
+	sasl_base64_encode(plain, ul + pl + 2, b64);
+	explicit_bzero(plain, sizeof(plain));
+	e = smtp_send(c, "AUTH PLAIN %s", b64);
+	explicit_bzero(b64, sizeof(b64));
+	if (e < 0 || (e = smtp_read(c, r)) < 0)
+		return e;
+	return 0;
 }

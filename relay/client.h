@@ -69,4 +69,16 @@ int smtp_flush(struct smtp_client *c);
 int smtp_send_file(struct smtp_client *c, int fd, unsigned long long off);
 void smtp_close(struct smtp_client *c);
 
+struct tls_client_opts;
+/* STARTTLS (RFC 3207) and the handshake; the caller sends EHLO again.
+ * 0: TLS is up; 1: the server refused (its reply in @r); -errno with the
+ * reason in @why (connection lost, data sent after the 220 reply, a
+ * failed handshake or certificate). */
+int smtp_starttls(struct smtp_client *c, const struct tls_client_opts *o, struct smtp_reply *r,
+		  char *why, size_t whysize);
+/* AUTH PLAIN (RFC 4616) as @user: the reply in @r.  0, -EMSGSIZE when
+ * the user name or the password is longer than SASL_FIELD_MAX, or
+ * -errno.  The buffers that held the password here are wiped. */
+int smtp_auth_plain(struct smtp_client *c, const char *user, const char *password, struct smtp_reply *r);
+
 #endif

@@ -143,7 +143,7 @@ static int authenticate(struct relay_ctx *ctx, struct smtp_client *c, struct smt
 			char *why, size_t size)
 {
 	const char *user = ctx->rs->gateway_username;
-	char plain[2 * SASL_FIELD_MAX + 4], b64[4 * ((sizeof(plain) + 2) / 3) + 1];
+	char b64[4 * ((SASL_FIELD_MAX + 2) / 3) + 1];
 	size_t ul, pl;
 	int e;
 
@@ -156,15 +156,7 @@ static int authenticate(struct relay_ctx *ctx, struct smtp_client *c, struct smt
 		return -EINVAL;
 	}
 	if (strcasestr(c->auth, "PLAIN")) {
-		plain[0] = '\0';
-		memcpy(plain + 1, user, ul);
-		plain[ul + 1] = '\0';
-		memcpy(plain + ul + 2, ctx->password, pl);
-		sasl_base64_encode(plain, ul + pl + 2, b64);
-		explicit_bzero(plain, sizeof(plain));
-		e = smtp_send(c, "AUTH PLAIN %s", b64);
-		explicit_bzero(b64, sizeof(b64));
-		if (e < 0 || (e = smtp_read(c, r)) < 0)
+		if ((e = smtp_auth_plain(c, user, ctx->password, r)) < 0)
 			return e;
 	} else if (strcasestr(c->auth, "LOGIN")) {
 		sasl_base64_encode(user, ul, b64);
@@ -415,27 +407,16 @@ static enum stage one_server(struct relay_ctx *ctx, struct message *m, const str
 		struct tls_client_opts o = { .server_name = d->tls_name, .verify = d->tls >= TLS_VERIFY,
 					     .ca_file = rs->trusted_certificates };
 
-		if ((e = smtp_send(&c, "STARTTLS")) < 0 || (e = smtp_read(&c, &r)) < 0) {
-			snprintf(why, size, "%s: STARTTLS: %s", host, strerror(-e));
+		if ((e = smtp_starttls(&c, &o, &r, tls_why, sizeof(tls_why))) < 0) {
+			snprintf(why, size, "%s: %s", host, tls_why);
 			goto out;
 		}
-		if (r.code != 220) {
+		if (e == 1) {
 			if (d->tls >= TLS_ENCRYPT) {
 				snprintf(why, size, "%s refused STARTTLS: %d %s", host, r.code, r.text);
 				goto out;
 			}
 		} else {
-			/* RFC 3207 §4.2: nothing buffered from before survives */
-			if (conn_buffered(&c.conn) > 0) {
-				snprintf(why, size, "%s sent data after its STARTTLS reply", host);
-				goto out;
-			}
-			if ((e = tls_client_start(&c.conn, &o, c.tls_info, sizeof(c.tls_info), tls_why,
-						  sizeof(tls_why))) < 0) {
-				snprintf(why, size, "%s: %s", host, tls_why);
-				goto out;
-			}
-			c.tls = true;
 			if ((e = ehlo(ctx, &c, &r)) < 0 || r.code != 250) {
 				snprintf(why, size, "%s: EHLO after STARTTLS failed", host);
 				goto out;
