@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <confuse.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,14 +298,10 @@ static int rd_parse(cfg_t *sec, const struct module_ctx *ctx, void **settings_r)
 	if (s->tls_policy_file && ctx->deep) {
 		/* smtpd-relay reads it at every run; --check reports its lines */
 		struct tls_policy pol = { 0 };
-		unsigned line;
-		char pwhy[300];
+		char pwhy[PATH_MAX + 300];
 
-		if (tls_policy_load(s->tls_policy_file, &pol, &line, pwhy, sizeof(pwhy)) < 0) {
-			if (line)
-				config_error(sec, "tlsPolicyFile", "tlsPolicyFile: %s:%u: %s", s->tls_policy_file, line, pwhy);
-			else
-				config_error(sec, "tlsPolicyFile", "tlsPolicyFile: %s: %s", s->tls_policy_file, pwhy);
+		if (tls_policy_load(s->tls_policy_file, &pol, pwhy, sizeof(pwhy)) < 0) {
+			config_error(sec, "tlsPolicyFile", "tlsPolicyFile: %s", pwhy);
 			bad = true;
 		}
 		tls_policy_free(&pol);

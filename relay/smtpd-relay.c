@@ -405,14 +405,10 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG_;
 	}
 	if (ctx.rs->tls_policy_file) {
-		unsigned line;
-		char why[300];
+		char why[PATH_MAX + 300];
 
-		if (tls_policy_load(ctx.rs->tls_policy_file, &ctx.tls_policy, &line, why, sizeof(why)) < 0) {
-			if (line)
-				log_msg(LOG_ERR, "%s:%u: %s", ctx.rs->tls_policy_file, line, why);
-			else
-				log_msg(LOG_ERR, "tlsPolicyFile %s: %s", ctx.rs->tls_policy_file, why);
+		if (tls_policy_load(ctx.rs->tls_policy_file, &ctx.tls_policy, why, sizeof(why)) < 0) {
+			log_msg(LOG_ERR, "tlsPolicyFile: %s", why);
 			tls_policy_free(&ctx.tls_policy);
 			config_free(cfg);
 			return EXIT_CONFIG_;

@@ -139,7 +139,7 @@ int tls_policy_parse(const char *text, size_t len, struct tls_policy *p, unsigne
 	return 0;
 }
 
-int tls_policy_load(const char *path, struct tls_policy *p, unsigned *line_r, char *why, size_t whysize)
+static int load(const char *path, struct tls_policy *p, unsigned *line_r, char *why, size_t whysize)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 	struct stat st;
@@ -175,6 +175,19 @@ int tls_policy_load(const char *path, struct tls_policy *p, unsigned *line_r, ch
 	}
 	r = tls_policy_parse(buf, len, p, line_r, why, whysize);
 	free(buf);
+	return r;
+}
+
+int tls_policy_load(const char *path, struct tls_policy *p, char *why, size_t whysize)
+{
+	char reason[256];
+	unsigned line;
+	int r = load(path, p, &line, reason, sizeof(reason));
+
+	if (r < 0 && line)
+		snprintf(why, whysize, "%s:%u: %s", path, line, reason);
+	else if (r < 0)
+		snprintf(why, whysize, "%s: %s", path, reason);
 	return r;
 }
 

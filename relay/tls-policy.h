@@ -27,8 +27,9 @@ int tls_policy_parse(const char *text, size_t len, struct tls_policy *p, unsigne
 		     char *why, size_t whysize);
 
 /* Read and parse the file @path: 0, -EINVAL as above, or -errno when it
- * cannot be read (*@line_r = 0, the reason in @why). */
-int tls_policy_load(const char *path, struct tls_policy *p, unsigned *line_r, char *why, size_t whysize);
+ * cannot be read; @why says where, "PATH:LINE: reason" (or "PATH:
+ * reason" when no line is at fault), for the log and for --check. */
+int tls_policy_load(const char *path, struct tls_policy *p, char *why, size_t whysize);
 
 /* The level for mail to @domain: an exact entry, else the entry
  * ".PARENT" of the nearest parent domain.  false when none matches. */
