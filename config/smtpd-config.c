@@ -258,8 +258,23 @@ static int cmd_units(int argc, char **argv)
 		}
 		written++;
 	}
-	if (rc == 0 && (rc = units_relay(cfg, &a.lo, a.outdir, stdout, stderr)) < 0)
-		rc = rc == -EINVAL ? EXIT_CONFIG : EXIT_CANTCREAT;
+	if (rc == 0 && (rc = units_relay_check(cfg, &a.lo, stderr)) < 0) {
+		rc = EXIT_CONFIG;
+	} else if (rc == 1) {
+		static const char *const suffixes[] = UNITS_RELAY_SUFFIXES;
+		FILE *f;
+
+		rc = 0;
+		for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]) && rc == 0; i++) {
+			if (!(f = create(a.outdir, "smtpd-relay", suffixes[i], path, sizeof(path)))) {
+				rc = EXIT_CANTCREAT;
+				break;
+			}
+			units_write_relay(cfg, &a.lo, suffixes[i], f);
+			if (finish(f, path) < 0)
+				rc = EXIT_CANTCREAT;
+		}
+	}
 	if (rc == 0 && written == 0) {
 		fprintf(stderr, "%s: no enabled listener with a bind entry: no units written\n", cfg->file);
 		rc = EXIT_CONFIG;

@@ -413,26 +413,6 @@ int xinetd_write(const struct config *cfg, const struct listener *l, const struc
 
 /* ---- smtpd-relay: the outgoing spool ---------------------------------- */
 
-static FILE *relay_create(const char *dir, const char *name, char *path, size_t size, FILE *err)
-{
-	FILE *f;
-
-	snprintf(path, size, "%s/%s", dir, name);
-	if (!(f = fopen(path, "we")))
-		fprintf(err, "%s: cannot create: %s\n", path, strerror(errno));
-	return f;
-}
-
-static int relay_finish(FILE *f, const char *path, FILE *list, FILE *err)
-{
-	if (ferror(f) | (fclose(f) != 0)) {
-		fprintf(err, "%s: write error: %s\n", path, strerror(errno));
-		return -EIO;
-	}
-	fprintf(list, "%s\n", path);
-	return 0;
-}
-
 /* The password file as systemd reads it (as root, before the service
  * starts): a relative name is beside the configuration. */
 static void password_source(const char *name, const struct launch_opts *o, char *out, size_t size)
@@ -553,12 +533,18 @@ static void units_write_relay_timer(const struct config *cfg, FILE *out)
 		cfg->file);
 }
 
-int units_relay(const struct config *cfg, const struct launch_opts *o, const char *outdir, FILE *list, FILE *err)
+/* smtpd-relay is installed beside smtpd, as it finds smtpd beside itself. */
+static void relay_binary(const struct launch_opts *o, char *out, size_t size)
+{
+	const char *slash = strrchr(o->smtpd, '/');
+
+	snprintf(out, size, "%.*ssmtpd-relay", slash ? (int)(slash - o->smtpd + 1) : 0, o->smtpd);
+}
+
+int units_relay_check(const struct config *cfg, const struct launch_opts *o, FILE *err)
 {
 	const struct relay_settings *rs = relay_settings(cfg);
-	const char *slash = strrchr(o->smtpd, '/');
-	char relay[PATH_MAX], root[PATH_MAX], pw[PATH_MAX], path[PATH_MAX];
-	FILE *f;
+	char relay[PATH_MAX], root[PATH_MAX], pw[PATH_MAX];
 
 	if (!rs->configured)
 		return 0;
@@ -566,8 +552,7 @@ int units_relay(const struct config *cfg, const struct launch_opts *o, const cha
 		fprintf(err, "%s: remoteDelivery needs a spool: no smtpd-relay units written\n", cfg->file);
 		return -EINVAL;
 	}
-	/* installed beside smtpd, as smtpd-relay finds smtpd beside itself */
-	snprintf(relay, sizeof(relay), "%.*ssmtpd-relay", slash ? (int)(slash - o->smtpd + 1) : 0, o->smtpd);
+	relay_binary(o, relay, sizeof(relay));
 	mail_root(cfg, root, sizeof(root));
 	if (strcmp(root, "/") == 0) {
 		fprintf(err, "%s: mailboxes '%s' has no fixed leading directory: smtpd-relay.service "
@@ -593,18 +578,19 @@ int units_relay(const struct config *cfg, const struct launch_opts *o, const cha
 				return -EINVAL;
 			}
 	}
-	if (!(f = relay_create(outdir, "smtpd-relay.service", path, sizeof(path), err)))
-		return -EIO;
-	units_write_relay_service(cfg, rs, o, relay, f);
-	if (relay_finish(f, path, list, err) < 0)
-		return -EIO;
-	if (!(f = relay_create(outdir, "smtpd-relay.path", path, sizeof(path), err)))
-		return -EIO;
-	units_write_relay_path(cfg, f);
-	if (relay_finish(f, path, list, err) < 0)
-		return -EIO;
-	if (!(f = relay_create(outdir, "smtpd-relay.timer", path, sizeof(path), err)))
-		return -EIO;
-	units_write_relay_timer(cfg, f);
-	return relay_finish(f, path, list, err);
+	return 1;
+}
+
+void units_write_relay(const struct config *cfg, const struct launch_opts *o, const char *suffix, FILE *out)
+{
+	char relay[PATH_MAX];
+
+	if (strcmp(suffix, ".service") == 0) {
+		relay_binary(o, relay, sizeof(relay));
+		units_write_relay_service(cfg, relay_settings(cfg), o, relay, out);
+	} else if (strcmp(suffix, ".path") == 0) {
+		units_write_relay_path(cfg, out);
+	} else {
+		units_write_relay_timer(cfg, out);
+	}
 }

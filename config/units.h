@@ -35,13 +35,15 @@ void units_write_socket(const struct config *cfg, const struct listener *l,
 void units_write_service(const struct config *cfg, const struct listener *l,
 			 const struct launch_opts *o, FILE *out);
 
-/* smtpd-relay.service, .path and .timer in @outdir when @cfg has a
- * remoteDelivery block (smtpd-relay found beside o->smtpd); each path
- * written goes on @list.  0 (also when there is no block), -EINVAL when
- * the configuration cannot make units, -EIO when a file cannot be
- * written; the reason is on @err. */
-int units_relay(const struct config *cfg, const struct launch_opts *o, const char *outdir,
-		FILE *list, FILE *err);
+/* Whether @cfg makes smtpd-relay's units: 1 when it has a remoteDelivery
+ * block they can be written for (smtpd-relay found beside o->smtpd), 0
+ * when it has none, -EINVAL with the reason on @err when the
+ * configuration cannot make them. */
+int units_relay_check(const struct config *cfg, const struct launch_opts *o, FILE *err);
+/* smtpd-relay@suffix, @suffix one of UNITS_RELAY_SUFFIXES; after
+ * units_relay_check() said 1. */
+#define UNITS_RELAY_SUFFIXES { ".service", ".path", ".timer" }
+void units_write_relay(const struct config *cfg, const struct launch_opts *o, const char *suffix, FILE *out);
 
 /* xinetd service blocks for @l, one per TCP bind entry (xinetd listens on
  * one address per service).  Returns the number written; UNIX socket
