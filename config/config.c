@@ -276,23 +276,19 @@ static bool key_is_credential(int line, const char *path)
 	return b && credential_unit(b->title, path, unit, sizeof(unit));
 }
 
-/* A certificate or key: from systemd's LoadCredential=
- * ($CREDENTIALS_DIRECTORY) when there, else as named (a relative name
- * beside the configuration file).  An absolute name is looked up there
- * by its file name: "smtpd-config units" writes
- * LoadCredential=key.pem:/etc/smtpd/tls/key.pem, so the key can stay
- * readable by root only.  NULL when out of memory. */
-static char *credential_path(const char *name)
+char *config_file_path(const char *name, const char *conf)
 {
 	const char *dir = getenv("CREDENTIALS_DIRECTORY"), *slash;
 	char *p = NULL;
 
 	if (dir && *dir) {
+		/* systemd's LoadCredential=ID:PATH hands the file over as
+		 * $CREDENTIALS_DIRECTORY/ID, and an ID has no '/' */
 		const char *base = strrchr(name, '/');
 
 		base = base ? base + 1 : name;
 		if (*base) {
-			if (asprintf(&p, "%s/%s", dir, name[0] == '/' ? base : name) < 0)
+			if (asprintf(&p, "%s/%s", dir, base) < 0)
 				return NULL;
 			if (access(p, F_OK) == 0)
 				return p;
@@ -302,11 +298,16 @@ static char *credential_path(const char *name)
 	}
 	if (name[0] == '/')
 		return strdup(name);
-	slash = load.path ? strrchr(load.path, '/') : NULL;
-	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - load.path + 1) : 0,
-		     slash ? load.path : "", name) < 0)
+	slash = conf ? strrchr(conf, '/') : NULL;
+	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - conf + 1) : 0, slash ? conf : "", name) < 0)
 		return NULL;
 	return p;
+}
+
+/* A certificate or key (config_file_path). */
+static char *credential_path(const char *name)
+{
+	return config_file_path(name, load.path);
 }
 
 /* ---- validators ----------------------------------------------------------

@@ -79,6 +79,14 @@ void config_error(cfg_t *sec, const char *opt, const char *fmt, ...)
 void config_warn(cfg_t *sec, const char *opt, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Where a file the configuration names is read from (a TLS key, a
+ * password, a policy): $CREDENTIALS_DIRECTORY/BASENAME when that exists
+ * (systemd's LoadCredential=; "smtpd-config units" writes
+ * LoadCredential=key.pem:/etc/smtpd/tls/key.pem, so the file can stay
+ * readable by root only), else @name itself, a relative one beside the
+ * configuration file @conf.  Allocated; NULL when out of memory. */
+char *config_file_path(const char *name, const char *conf);
+
 /* The settings a module made for a listener or for the whole file; NULL
  * when it made none.  (Chain handlers are reached through the
  * listener's chain, in order.) */

@@ -82,32 +82,6 @@ static void rd_free(void *p)
 	free(s);
 }
 
-/* A file named in the block (a password, a policy, certificates):
- * $CREDENTIALS_DIRECTORY (systemd LoadCredential=) first, else the path
- * itself, a relative one beside the configuration file. */
-static char *credential(const char *name, const char *conf)
-{
-	const char *dir = getenv("CREDENTIALS_DIRECTORY"), *slash;
-	char *p = NULL;
-
-	/* systemd's LoadCredential=ID:PATH hands a root-only file over as
-	 * $CREDENTIALS_DIRECTORY/ID; an ID has no '/', so smtpd-config units
-	 * names it by the file's base name, absolute path or not */
-	if (dir && *dir) {
-		slash = strrchr(name, '/');
-		if (asprintf(&p, "%s/%s", dir, slash ? slash + 1 : name) < 0)
-			return NULL;
-		if (access(p, F_OK) == 0)
-			return p;
-		free(p);
-	}
-	if (name[0] == '/')
-		return strdup(name);
-	slash = conf ? strrchr(conf, '/') : NULL;
-	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - conf + 1) : 0, slash ? conf : "", name) < 0)
-		return NULL;
-	return p;
-}
 
 static bool positive(cfg_t *sec, const char *key, long max)
 {
@@ -223,7 +197,7 @@ static int rd_parse(cfg_t *sec, const struct module_ctx *ctx, void **settings_r)
 		bad = true;
 	}
 	if ((v = cfg_getstr(sec, "gatewayPasswordFile")) && *v) {
-		s->gateway_password_file = credential(v, ctx->file);
+		s->gateway_password_file = config_file_path(v, ctx->file);
 		s->gateway_password_name = strdup(v);
 		if (s->gateway_password_file && ctx->deep && access(s->gateway_password_file, R_OK) != 0)
 			config_warn(sec, "gatewayPasswordFile", "gatewayPasswordFile %s cannot be read: %s",
@@ -294,7 +268,7 @@ static int rd_parse(cfg_t *sec, const struct module_ctx *ctx, void **settings_r)
 		/* DANE (RFC 7672) is not implemented yet: dnssec does not raise the default */
 		s->tls_level = !s->start_tls ? TLS_NONE : TLS_MAY;
 	}
-	s->tls_policy_file = (v = cfg_getstr(sec, "tlsPolicyFile")) && *v ? credential(v, ctx->file) : NULL;
+	s->tls_policy_file = (v = cfg_getstr(sec, "tlsPolicyFile")) && *v ? config_file_path(v, ctx->file) : NULL;
 	if (s->tls_policy_file && ctx->deep) {
 		/* smtpd-relay reads it at every run; --check reports its lines */
 		struct tls_policy pol = { 0 };
@@ -306,7 +280,7 @@ static int rd_parse(cfg_t *sec, const struct module_ctx *ctx, void **settings_r)
 		}
 		tls_policy_free(&pol);
 	}
-	s->trusted_certificates = (v = cfg_getstr(sec, "trustedCertificates")) && *v ? credential(v, ctx->file) : NULL;
+	s->trusted_certificates = (v = cfg_getstr(sec, "trustedCertificates")) && *v ? config_file_path(v, ctx->file) : NULL;
 	for (unsigned i = 0; i < cfg_size(sec, "dnsServers"); i++) {
 		struct in6_addr a;
 
